@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Switchboard"
+admin.site.site_title = "Switchboard"
+admin.site.index_title = "Workspace data and settings"
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            extra_context={"site_header": admin.site.site_header, "site_title": "Sign in"},
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    # The inbox is the home page once it exists; until then the workspace lives in the admin.
+    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+]

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from companies.models import Company
+from qualification.models import AttributeModel, AttributeTarget, Tag
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    LEAD = "lead", "Lead"
+
+
+class Contact(AttributeTarget):
+    """A person: a signed-up user of the customer's product (known by `external_id` or email)
+    or a lead (a visitor who started talking)."""
+
+    attribute_model = AttributeModel.CONTACT
+    standard_attribute_fields = {
+        "name": "name",
+        "email": "email",
+        "phone": "phone",
+        "avatar": "avatar",
+        "owner_id": "owner",
+        "signed_up_at": "signed_up_at",
+        "last_seen_at": "last_seen_at",
+        "web_sessions": "web_sessions",
+        "os": "os",
+        "browser": "browser",
+        "browser_language": "browser_language",
+        "language_override": "language_override",
+        "location_city": "location_city",
+        "location_region": "location_region",
+        "location_country": "location_country",
+        "unsubscribed_from_emails": "unsubscribed_from_emails",
+    }
+
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.USER)
+    external_id = models.CharField(
+        "user ID",
+        max_length=190,
+        null=True,
+        blank=True,
+        help_text="Your own id for this user. Unique among users.",
+    )
+    email = models.CharField(max_length=254, null=True, blank=True)
+    name = models.CharField(max_length=255, null=True, blank=True)
+    phone = models.CharField(max_length=64, null=True, blank=True)
+    avatar = models.CharField(max_length=1000, null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+    )
+    signed_up_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    web_sessions = models.PositiveIntegerField(null=True, blank=True)
+    os = models.CharField("OS", max_length=100, null=True, blank=True)
+    browser = models.CharField(max_length=100, null=True, blank=True)
+    browser_language = models.CharField(max_length=35, null=True, blank=True)
+    language_override = models.CharField(max_length=35, null=True, blank=True)
+    location_city = models.CharField(max_length=100, null=True, blank=True)
+    location_region = models.CharField(max_length=100, null=True, blank=True)
+    location_country = models.CharField(max_length=100, null=True, blank=True)
+    unsubscribed_from_emails = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    companies = models.ManyToManyField(
+        Company, through="CompanyMembership", blank=True, related_name="contacts"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(role="user") & Q(external_id__isnull=False),
+                name="contact_unique_user_external_id",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="contact_role_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["email"], name="contact_email_idx"),
+            models.Index(fields=["name"], name="contact_name_idx"),
+            models.Index(fields=["last_seen_at"], name="contact_last_seen_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.external_id or f"Contact {self.pk}"
+
+
+class CompanyMembership(models.Model):
+    """A contact belongs to a company; we keep when and by which source it was linked."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    linked_at = models.DateTimeField()
+    source = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["linked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "company"], name="membership_unique_contact_company"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} at {self.company}"

@@ -1,0 +1,469 @@
+"""Build the demo workspace: teammates, custom attributes, companies, people and conversations.
+
+Idempotent: teammates and attributes are ensured every time; the customer data is created once
+(the first demo company marks it). Values are written through the services, so the demo has the
+same history and provenance real data would.
+"""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from companies.models import Company
+from companies.services import company_create
+from contacts.models import Role
+from contacts.services import contact_company_attach, contact_create, contact_tag
+from inbox.models import ConversationPart, PartKind
+from inbox.services import conversation_close, conversation_part_add, conversation_start
+from qualification.models import DataAttribute, Precedence, QualificationItem, Tag
+from qualification.services import Actor, Source, attributes_apply
+
+DEMO_PASSWORD = "demo"
+TEAMMATES = [
+    ("admin", "Ada", "Okafor", "Admin"),
+    ("agent", "Priya", "Raman", "Teammate"),
+    ("viewer", "Victor", "Lind", "Viewer"),
+]
+MARKER_COMPANY_ID = "demo-0001"
+
+CUSTOM_ATTRIBUTES = [
+    # model, name, label, type, options, description, extra
+    ("contact", "job_title", "Job title", "string", [], "What they do.", {}),
+    (
+        "contact",
+        "lead_status",
+        "Lead status",
+        "options",
+        ["New", "Contacted", "Qualified", "Unqualified", "Customer"],
+        "Where the person is in the sales pipeline.",
+        {"precedence": Precedence.MANUAL_WINS, "messenger_writable": False},
+    ),
+    (
+        "contact",
+        "subscription_level",
+        "Subscription level",
+        "options",
+        ["Free", "Starter", "Pro", "Enterprise"],
+        "Sent by the app at every login.",
+        {"messenger_writable": True},
+    ),
+    (
+        "contact",
+        "projects_created",
+        "Projects created",
+        "integer",
+        [],
+        "Sent by the app.",
+        {"messenger_writable": True},
+    ),
+    ("contact", "satisfaction_score", "Satisfaction score", "float", [], "Last CSAT, 1-5.", {}),
+    ("contact", "beta_tester", "Beta tester", "boolean", [], "Opted into beta features.", {}),
+    ("contact", "trial_ends_on", "Trial ends on", "date", [], "Last day of the trial.", {}),
+    ("contact", "last_order_at", "Last order at", "datetime", [], "From the shop.", {}),
+    (
+        "company",
+        "account_tier",
+        "Account tier",
+        "options",
+        ["Bronze", "Silver", "Gold", "Platinum"],
+        "Support tier.",
+        {},
+    ),
+    ("company", "seats", "Seats", "integer", [], "Licensed seats.", {}),
+    ("company", "arr", "ARR", "float", [], "Annual recurring revenue in USD.", {}),
+    ("company", "is_partner", "Partner", "boolean", [], "A reseller or agency partner.", {}),
+    ("company", "renewal_date", "Renewal date", "date", [], "When the contract renews.", {}),
+    ("company", "last_qbr_at", "Last business review", "datetime", [], "Last QBR meeting.", {}),
+    ("company", "support_region", "Support region", "string", [], "Region that serves them.", {}),
+]
+QUALIFICATION = {
+    "contact": [
+        "name",
+        "email",
+        "phone",
+        "job_title",
+        "lead_status",
+        "subscription_level",
+        "beta_tester",
+        "trial_ends_on",
+        "satisfaction_score",
+    ],
+    "company": ["name", "size", "website", "industry", "account_tier", "renewal_date", "arr"],
+}
+
+FIRST = [
+    "Amelia",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Sofia",
+    "Mateo",
+    "Aisha",
+    "Kenji",
+    "Lena",
+    "Tomas",
+    "Chloe",
+    "Ravi",
+    "Ines",
+    "Jonas",
+    "Maya",
+    "Hugo",
+    "Zara",
+    "Felix",
+    "Nadia",
+    "Omar",
+    "Elena",
+    "Luca",
+    "Freya",
+    "Sami",
+    "Ivy",
+    "Arjun",
+    "Clara",
+    "Diego",
+    "Hana",
+    "Yusuf",
+]
+LAST = [
+    "Smith",
+    "Garcia",
+    "Mueller",
+    "Rossi",
+    "Kowalski",
+    "Nguyen",
+    "Tanaka",
+    "Haddad",
+    "Silva",
+    "Johansson",
+    "Dubois",
+    "Patel",
+    "Novak",
+    "Schmidt",
+    "Kim",
+    "Okeke",
+    "Costa",
+    "Larsen",
+    "Moreau",
+    "Cohen",
+    "Fischer",
+    "Ahmed",
+    "Brennan",
+    "Ortiz",
+    "Weber",
+]
+COMPANY_WORDS = [
+    "Acme",
+    "Northwind",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Pied",
+    "Piper",
+    "Vandelay",
+    "Soylent",
+    "Cyberdyne",
+    "Tyrell",
+    "Wonka",
+    "Gringotts",
+    "Oscorp",
+    "Massive",
+    "Dynamic",
+    "Aperture",
+    "Black",
+    "Mesa",
+    "Blue",
+    "Sun",
+]
+SUFFIXES = ["Labs", "Systems", "Analytics", "Cloud", "Foods", "Logistics", "Studio", "Health"]
+INDUSTRIES = ["Software", "Retail", "Logistics", "Healthcare", "Finance", "Education", "Media"]
+PLANS = ["Free", "Starter", "Pro", "Enterprise"]
+JOBS = ["CTO", "Head of Support", "Engineer", "Product Manager", "Founder", "Designer", "Ops"]
+BROWSERS = [("Chrome", "macOS"), ("Firefox", "Windows"), ("Safari", "iOS"), ("Edge", "Windows")]
+CITIES = [
+    ("Berlin", "Germany"),
+    ("Lisbon", "Portugal"),
+    ("Austin", "United States"),
+    ("Lagos", "Nigeria"),
+    ("Pune", "India"),
+    ("Melbourne", "Australia"),
+]
+THREADS = [
+    (
+        "Can't export my invoices",
+        "Hi, the Export button on the Billing page spins forever. I need last quarter's invoices "
+        "for our accountant by Friday.",
+        "Thanks for flagging this! I've reproduced it on our side: exports over 500 rows time "
+        "out. I've sent you the CSV by email in the meantime.",
+    ),
+    (
+        "Upgrade to annual plan?",
+        "We'd like to move from monthly to annual billing. Do we keep our current seats and "
+        "is there a discount?",
+        "Happy to help. Annual billing keeps all seats and saves two months. I can switch you "
+        "over today; shall I?",
+    ),
+    (
+        "SSO login loop",
+        "Since this morning our team gets redirected back to the login page after Okta.",
+        "That loop happens when the SAML certificate expired. Could you upload the new one "
+        "under Settings > Security? I'll stay on the thread.",
+    ),
+    (
+        "Webhook retries",
+        "How many times do you retry a failed webhook, and over how long?",
+        "We retry 8 times with exponential backoff over about 24 hours. Each attempt is in "
+        "the delivery log.",
+    ),
+    (
+        "Add a teammate",
+        "How do I invite a new colleague? The Invite button is greyed out for me.",
+        "Only admins can invite. I've checked: your role is Member. Your admin (Dana) can "
+        "change that, or invite them directly.",
+    ),
+    (
+        "Data residency",
+        "Is our data stored in the EU? Our legal team needs to know before we sign.",
+        "Yes: workspaces created in the EU region keep all data in Frankfurt. I'll send our "
+        "DPA for your legal team.",
+    ),
+    (
+        "Bulk import failed",
+        "I uploaded a CSV of 2,000 contacts and only 1,740 came through.",
+        "The other 260 rows had an email we couldn't read. The import report lists each one "
+        "with its reason; fix those rows and re-upload just them.",
+    ),
+    (
+        "Feature request: dark mode",
+        "Any plans for a dark theme? Our night shift would love it.",
+        "It's on our roadmap for next quarter. I've added your vote and will let you know "
+        "when it ships.",
+    ),
+]
+NOTES = [
+    "Big account, renewal next month. Loop in their account manager.",
+    "Asked the same last week; consider a help article.",
+    "Engineering ticket filed, linked in the tracker.",
+    "Customer is frustrated, please answer quickly.",
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo workspace (teammates admin/agent/viewer, password 'demo')."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contacts", type=int, default=300)
+        parser.add_argument("--companies", type=int, default=40)
+        parser.add_argument("--conversations", type=int, default=150)
+
+    def handle(self, *args, contacts: int, companies: int, conversations: int, **options):
+        rng = random.Random(2026)
+        with transaction.atomic():
+            teammates = self._teammates()
+            self._attributes()
+        if Company.objects.filter(company_id=MARKER_COMPANY_ID).exists():
+            self.stdout.write("Demo workspace already present; teammates and attributes ensured.")
+        else:
+            with transaction.atomic():
+                self._customers(rng, teammates, contacts, companies, conversations)
+            self.stdout.write(self.style.SUCCESS("Demo workspace created."))
+        self.stdout.write(
+            "Demo logins (password 'demo'): admin (Admin), agent (Teammate), viewer (Viewer)"
+        )
+
+    def _teammates(self) -> dict[str, object]:
+        User = get_user_model()
+        users = {}
+        for username, first, last, role in TEAMMATES:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@switchboard.example",
+                    "is_staff": True,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        return users
+
+    def _attributes(self) -> None:
+        for model, name, label, data_type, options, description, extra in CUSTOM_ATTRIBUTES:
+            DataAttribute.objects.get_or_create(
+                model=model,
+                name=name,
+                defaults={
+                    "label": label,
+                    "data_type": data_type,
+                    "options": options,
+                    "description": description,
+                    **extra,
+                },
+            )
+        for model, names in QUALIFICATION.items():
+            for position, name in enumerate(names, start=1):
+                QualificationItem.objects.get_or_create(
+                    attribute=DataAttribute.objects.get(model=model, name=name),
+                    defaults={"position": position * 10},
+                )
+
+    def _customers(self, rng, teammates, n_contacts: int, n_companies: int, n_conversations):
+        api = Actor("api_token", "demo", "Demo app token")
+        messenger = Actor("messenger", "", "Messenger")
+        agent = teammates["agent"]
+        now = timezone.now()
+        tags = [Tag.objects.get_or_create(name=n)[0] for n in ("VIP", "Churn risk", "Beta", "Bug")]
+
+        companies = []
+        for i in range(1, n_companies + 1):
+            word = COMPANY_WORDS[(i - 1) % len(COMPANY_WORDS)]
+            name = f"{word} {SUFFIXES[(i * 7) % len(SUFFIXES)]}"
+            slug = name.lower().replace(" ", "")
+            company = company_create(
+                company_id=f"demo-{i:04d}",
+                values={
+                    "name": name,
+                    "plan": rng.choice(PLANS),
+                    "size": rng.choice([5, 12, 40, 120, 600, 2500]),
+                    "monthly_spend": round(rng.uniform(0, 9000), 2),
+                    "website": f"https://{slug}.example",
+                    "industry": rng.choice(INDUSTRIES),
+                    "remote_created_at": now - timedelta(days=rng.randint(30, 1500)),
+                    "account_tier": rng.choice(["Bronze", "Silver", "Gold", "Platinum"]),
+                    "seats": rng.randint(1, 400),
+                    "arr": round(rng.uniform(1000, 250000), 2),
+                    "is_partner": rng.random() < 0.15,
+                    "renewal_date": (now + timedelta(days=rng.randint(1, 365))).date(),
+                    "last_qbr_at": now - timedelta(days=rng.randint(1, 200)),
+                    "support_region": rng.choice(["EMEA", "Americas", "APAC"]),
+                },
+                source=Source.REST_API,
+                actor=api,
+            )
+            if rng.random() < 0.2:
+                company.tags.add(rng.choice(tags))
+            companies.append(company)
+
+        people = []
+        for i in range(1, n_contacts + 1):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            is_user = rng.random() < 0.75
+            company = rng.choice(companies)
+            domain = company.website.removeprefix("https://")
+            values = {
+                "name": f"{first} {last}",
+                "email": f"{first}.{last}{i}@{domain}".lower(),
+                "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                "job_title": rng.choice(JOBS),
+                "beta_tester": rng.random() < 0.3,
+                "satisfaction_score": round(rng.uniform(1, 5), 1),
+            }
+            if is_user:
+                values |= {
+                    "signed_up_at": now - timedelta(days=rng.randint(1, 900)),
+                    "subscription_level": rng.choice(PLANS),
+                    "projects_created": rng.randint(0, 80),
+                    "last_order_at": now - timedelta(hours=rng.randint(1, 2000)),
+                }
+            else:
+                values |= {
+                    "lead_status": rng.choice(["New", "Contacted", "Qualified"]),
+                    "trial_ends_on": (now + timedelta(days=rng.randint(1, 30))).date(),
+                }
+            person = contact_create(
+                role=Role.USER if is_user else Role.LEAD,
+                external_id=f"demo-user-{i:04d}" if is_user else None,
+                values=values,
+                source=Source.REST_API if is_user else Source.MESSENGER,
+                actor=api if is_user else messenger,
+            )
+            browser, os_name = rng.choice(BROWSERS)
+            city, country = rng.choice(CITIES)
+            attributes_apply(
+                target=person,
+                values={
+                    "last_seen_at": now - timedelta(minutes=rng.randint(1, 60 * 24 * 30)),
+                    "web_sessions": rng.randint(1, 300),
+                    "browser": browser,
+                    "os": os_name,
+                    "location_city": city,
+                    "location_country": country,
+                },
+                source=Source.MESSENGER_VERIFIED if is_user else Source.MESSENGER,
+                actor=messenger,
+            )
+            if is_user or rng.random() < 0.3:
+                contact_company_attach(contact=person, company=company, source=Source.REST_API)
+                if rng.random() < 0.1:
+                    other = rng.choice(companies)
+                    contact_company_attach(contact=person, company=other, source=Source.REST_API)
+            if rng.random() < 0.25:
+                contact_tag(contact=person, tag=rng.choice(tags))
+            if rng.random() < 0.1:
+                attributes_apply(
+                    target=person,
+                    values={"job_title": rng.choice(JOBS), "lead_status": "Qualified"}
+                    if not is_user
+                    else {"job_title": rng.choice(JOBS)},
+                    source=Source.QUALIFICATION,
+                    actor=agent,
+                )
+            people.append(person)
+
+        assignees = [None, teammates["agent"], teammates["admin"]]
+        for i in range(n_conversations):
+            person = people[(i * 37) % len(people)]
+            subject, question, answer = THREADS[i % len(THREADS)]
+            started = now - timedelta(minutes=rng.randint(5, 60 * 24 * 20))
+            conversation = conversation_start(
+                contact=person, subject=subject, body=question, at=started
+            )
+            conversation.assignee = rng.choice(assignees)
+            conversation.save(update_fields=["assignee"])
+            at = started
+            if rng.random() < 0.3:
+                at += timedelta(minutes=rng.randint(1, 30))
+                conversation_part_add(
+                    conversation=conversation,
+                    kind=PartKind.NOTE,
+                    body=rng.choice(NOTES),
+                    author=teammates["admin"],
+                    at=at,
+                )
+            if rng.random() < 0.7:
+                at += timedelta(minutes=rng.randint(2, 240))
+                conversation_part_add(
+                    conversation=conversation,
+                    kind=PartKind.REPLY,
+                    body=answer,
+                    author=conversation.assignee or agent,
+                    at=at,
+                )
+                if rng.random() < 0.5:
+                    at += timedelta(minutes=rng.randint(2, 600))
+                    conversation_part_add(
+                        conversation=conversation,
+                        kind=PartKind.CUSTOMER_MESSAGE,
+                        body=rng.choice(
+                            [
+                                "Thanks, that worked!",
+                                "Perfect, thank you.",
+                                "Still not working for me, sorry.",
+                                "Great, cheers!",
+                            ]
+                        ),
+                        at=at,
+                    )
+                    if rng.random() < 0.5:
+                        conversation_close(conversation=conversation)
+        assert ConversationPart.objects.exists()

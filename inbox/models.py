@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from contacts.models import Contact
+
+
+class ConversationState(models.TextChoices):
+    OPEN = "open", "Open"
+    SNOOZED = "snoozed", "Snoozed"
+    CLOSED = "closed", "Closed"
+
+
+class PartKind(models.TextChoices):
+    CUSTOMER_MESSAGE = "customer_message", "Customer message"
+    REPLY = "reply", "Reply"
+    NOTE = "note", "Internal note"
+
+
+class Conversation(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    state = models.CharField(
+        max_length=8, choices=ConversationState.choices, default=ConversationState.OPEN
+    )
+    subject = models.CharField(max_length=255, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ConversationState.values), name="conversation_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ConversationState.SNOOZED) | Q(snoozed_until__isnull=True),
+                name="conversation_snooze_only_when_snoozed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-last_activity_at", "-id"], name="conversation_activity_idx"),
+            models.Index(fields=["state", "-last_activity_at"], name="conversation_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or f"Conversation {self.pk}"
+
+
+class ConversationPart(models.Model):
+    """One entry of a thread: what the customer wrote, a teammate's reply or an internal note."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="parts")
+    kind = models.CharField(max_length=20, choices=PartKind.choices)
+    body = models.TextField()
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversation_parts",
+    )
+    author_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=PartKind.values), name="conversationpart_kind_valid"
+            ),
+            # A customer's message is never authored by a teammate, and a reply or note never by
+            # the customer. (A deleted teammate leaves their reply without an author.)
+            models.CheckConstraint(
+                condition=~Q(kind=PartKind.CUSTOMER_MESSAGE) | Q(author_user__isnull=True),
+                name="conversationpart_customer_has_no_teammate",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=PartKind.CUSTOMER_MESSAGE) | Q(author_contact__isnull=True),
+                name="conversationpart_teammate_has_no_contact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.conversation_id}"

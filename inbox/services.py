@@ -1,0 +1,64 @@
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact
+
+from .models import Conversation, ConversationPart, ConversationState, PartKind
+
+
+def conversation_start(
+    *, contact: Contact, subject: str, body: str, at: datetime | None = None
+) -> Conversation:
+    """A customer opens a conversation with their first message."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            contact=contact, subject=subject, last_activity_at=at
+        )
+        ConversationPart.objects.create(
+            conversation=conversation,
+            kind=PartKind.CUSTOMER_MESSAGE,
+            body=body,
+            author_contact=contact,
+            created_at=at,
+        )
+    return conversation
+
+
+def conversation_part_add(
+    *,
+    conversation: Conversation,
+    kind: str,
+    body: str,
+    author: AbstractBaseUser | None = None,
+    at: datetime | None = None,
+) -> ConversationPart:
+    """Add a customer message, a teammate reply or an internal note, and move the conversation
+    up the inbox. A customer writing again reopens a snoozed or closed conversation."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        part = ConversationPart.objects.create(
+            conversation=conversation,
+            kind=kind,
+            body=body,
+            author_user=None if kind == PartKind.CUSTOMER_MESSAGE else author,
+            author_contact=conversation.contact if kind == PartKind.CUSTOMER_MESSAGE else None,
+            created_at=at,
+        )
+        updates = {"last_activity_at": at, "updated_at": timezone.now()}
+        if kind == PartKind.CUSTOMER_MESSAGE:
+            updates |= {"state": ConversationState.OPEN, "snoozed_until": None}
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        for name, value in updates.items():
+            setattr(conversation, name, value)
+    return part
+
+
+def conversation_close(*, conversation: Conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=ConversationState.CLOSED, snoozed_until=None, updated_at=timezone.now()
+    )
+    conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])

@@ -1,0 +1,310 @@
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Model
+from django.utils.html import format_html, format_html_join
+
+from .models import (
+    AttributeChange,
+    AttributeOutbox,
+    DataAttribute,
+    DataType,
+    QualificationItem,
+    Tag,
+)
+from .services import (
+    Source,
+    StaleWriteError,
+    attributes_apply,
+    attributes_check,
+    attributes_conflicts,
+)
+
+# Attribute targets (contacts, companies) --------------------------------------------------------
+
+
+class AttributeTargetForm(forms.ModelForm):
+    """Validates standard attribute fields through the write path's own rules, and carries the
+    version the admin saw so a concurrent change is refused instead of overwritten."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["seen_version"] = self.instance.version
+
+    def attribute_values(self) -> dict[str, Any]:
+        model = self._meta.model
+        values = {}
+        for name, field_name in model.standard_attribute_fields.items():
+            if field_name not in self.changed_data or field_name not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[field_name]
+            values[name] = value.pk if isinstance(value, Model) else value
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        model = self._meta.model
+        field_of = model.standard_attribute_fields
+        values = self.attribute_values()
+        for problem in attributes_check(model=model, values=values, source=Source.ADMIN):
+            field_name = field_of.get(problem.attribute)
+            self.add_error(field_name if field_name in self.fields else None, problem.message)
+        seen = cleaned.get("seen_version")
+        if self.instance.pk and seen is not None and values:
+            for conflict in attributes_conflicts(
+                target=self.instance, names=list(values), expected=seen
+            ):
+                self.add_error(None, _conflict_message(conflict))
+        return cleaned
+
+
+def _conflict_message(conflict) -> str:
+    who = conflict.set_by
+    return (
+        f"{conflict.label} was changed to {conflict.current_value!r} by {who.actor_label} "
+        f"({who.source_label}) after you opened this page. Reload to see it, then save again."
+    )
+
+
+class AttributeTargetAdmin(admin.ModelAdmin):
+    """Admin for contacts and companies: standard attribute fields are saved through
+    `attributes_apply` (source "admin"), never written to the columns directly."""
+
+    form = AttributeTargetForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "version", "custom_values", "sources")
+
+    @admin.display(description="Custom attributes")
+    def custom_values(self, obj) -> str:
+        if not obj or not obj.custom_attributes:
+            return "-"
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", sorted(obj.custom_attributes.items())),
+        )
+
+    @admin.display(description="Where values came from")
+    def sources(self, obj) -> str:
+        if not obj or not obj.attribute_provenance:
+            return "-"
+        rows = (
+            (name, p["actor_label"], p["source"], p["at"][:19].replace("T", " "))
+            for name, p in sorted(obj.attribute_provenance.items())
+        )
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}: {} via {} at {}</li>", rows)
+        )
+
+    def save_model(self, request, obj, form, change):
+        values = form.attribute_values()
+        attribute_columns = set(self.model.standard_attribute_fields.values())
+        with transaction.atomic():
+            if not change:
+                # Create the row without attribute values, then write them through the one
+                # path so they get history and provenance like every other write.
+                for field_name in attribute_columns:
+                    column = self.model._meta.get_field(field_name)
+                    setattr(obj, column.attname, column.get_default())
+                obj.save()
+                attributes_apply(target=obj, values=values, source=Source.ADMIN, actor=request.user)
+                return
+            other_fields = [
+                f
+                for f in form.changed_data
+                if f not in attribute_columns and f in {x.name for x in self.model._meta.fields}
+            ]
+            if other_fields:
+                obj.save(update_fields=other_fields)
+            try:
+                attributes_apply(
+                    target=obj,
+                    values=values,
+                    source=Source.ADMIN,
+                    actor=request.user,
+                    expected=form.cleaned_data.get("seen_version"),
+                )
+            except StaleWriteError as exc:
+                transaction.set_rollback(True)
+                messages.error(request, str(exc))
+
+
+# Data attributes ----------------------------------------------------------------------------------
+
+
+class OptionsField(forms.CharField):
+    """The options of a list attribute, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        if isinstance(value, str) and value.startswith("["):
+            return "\n".join(json.loads(value))
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class DataAttributeForm(forms.ModelForm):
+    options = OptionsField(
+        required=False, help_text="For the 'List of options' type: one option per line."
+    )
+
+    class Meta:
+        model = DataAttribute
+        fields = (
+            "model",
+            "name",
+            "label",
+            "description",
+            "data_type",
+            "options",
+            "ui_writable",
+            "api_writable",
+            "messenger_writable",
+            "import_writable",
+            "workflow_writable",
+            "apps_writable",
+            "precedence",
+            "archived",
+        )
+
+
+@admin.register(DataAttribute)
+class DataAttributeAdmin(admin.ModelAdmin):
+    form = DataAttributeForm
+    list_display = (
+        "label",
+        "name",
+        "model",
+        "data_type",
+        "is_standard",
+        "archived",
+        "precedence",
+        "in_qualification_list",
+    )
+    list_filter = ("model", "data_type", "is_standard", "archived", "precedence")
+    search_fields = ("name", "label", "description")
+    fieldsets = (
+        (None, {"fields": ("model", "name", "label", "description", "data_type", "options")}),
+        (
+            "Who may write it",
+            {
+                "fields": (
+                    "ui_writable",
+                    "api_writable",
+                    "messenger_writable",
+                    "import_writable",
+                    "workflow_writable",
+                    "apps_writable",
+                )
+            },
+        ),
+        ("Precedence", {"fields": ("precedence",)}),
+        ("State", {"fields": ("archived", "is_standard")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("qualification_item")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("is_standard",)
+        # The API name, model and type of an existing attribute never change: stored values
+        # and the customer's code depend on them.
+        fixed = ("model", "name", "data_type", "is_standard")
+        if obj.is_standard:
+            fixed += ("options",)
+        return fixed
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.is_standard or obj.changes.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(boolean=True, description="Qualification data")
+    def in_qualification_list(self, obj) -> bool:
+        return hasattr(obj, "qualification_item")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.data_type != DataType.OPTIONS and "options" in form.base_fields:
+            form.base_fields["options"].disabled = True
+        return form
+
+
+@admin.register(QualificationItem)
+class QualificationItemAdmin(admin.ModelAdmin):
+    list_display = ("attribute", "model", "position")
+    list_editable = ("position",)
+    list_filter = ("attribute__model",)
+    ordering = ("attribute__model", "position", "id")
+    autocomplete_fields = ("attribute",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("attribute")
+
+    @admin.display(description="For")
+    def model(self, obj) -> str:
+        return obj.attribute.get_model_display()
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is append-only: it can be read, never added to, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttributeChange)
+class AttributeChangeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "target_type",
+        "target_id",
+        "attribute_name",
+        "old_value",
+        "new_value",
+        "outcome",
+        "source",
+        "actor_label",
+    )
+    list_filter = ("outcome", "target_type", "source")
+    search_fields = ("attribute_name", "actor_label", "request_id")
+    date_hierarchy = "created_at"
+
+
+@admin.register(AttributeOutbox)
+class AttributeOutboxAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "target_type",
+        "target_id",
+        "target_version",
+        "created_at",
+        "processed_at",
+        "attempts",
+    )
+    list_filter = ("target_type",)

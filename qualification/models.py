@@ -1,0 +1,236 @@
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+class AttributeModel(models.TextChoices):
+    CONTACT = "contact", "People"
+    COMPANY = "company", "Companies"
+
+
+class DataType(models.TextChoices):
+    STRING = "string", "Text"
+    INTEGER = "integer", "Whole number"
+    FLOAT = "float", "Decimal number"
+    BOOLEAN = "boolean", "True or false"
+    DATE = "date", "Date"
+    DATETIME = "datetime", "Date and time"
+    OPTIONS = "options", "List of options"
+
+
+class Precedence(models.TextChoices):
+    APP_WINS = "app_wins", "App data wins (the customer's app is the source of truth)"
+    MANUAL_WINS = "manual_wins", "Manual edits win until re-synced"
+
+
+class Outcome(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    SKIPPED = "skipped", "Skipped (a manual edit holds the value)"
+    REJECTED = "rejected", "Rejected"
+
+
+# Intercom allows names such as "Mithril Shirt" or "MRR-€": letters, digits, spaces, hyphens,
+# underscores and currency symbols. A dot is never allowed: API paths use it to reach into
+# objects ("custom_attributes.plan_tier").
+api_name_validator = RegexValidator(
+    r"^[^\W_][\w $£€¥-]*$",
+    "Use letters, digits, spaces, hyphens, underscores and currency symbols, "
+    "starting with a letter or digit.",
+)
+
+
+class DataAttribute(models.Model):
+    """A standard or custom attribute of people or companies, and the rules for writing it."""
+
+    model = models.CharField(max_length=16, choices=AttributeModel.choices)
+    name = models.CharField(
+        "API name",
+        max_length=190,
+        validators=[api_name_validator],
+        help_text="The name the REST API, the messenger and CSV imports use. It cannot change.",
+    )
+    label = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    data_type = models.CharField(max_length=16, choices=DataType.choices)
+    options = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For the 'List of options' type: the allowed values, in order.",
+    )
+    is_standard = models.BooleanField(default=False, editable=False)
+    archived = models.BooleanField(
+        default=False,
+        help_text="Archived attributes leave the panel and refuse new values; history stays.",
+    )
+    ui_writable = models.BooleanField(
+        "teammates can edit", default=True, help_text="In the inbox panel and the admin."
+    )
+    api_writable = models.BooleanField("REST API can write", default=True)
+    messenger_writable = models.BooleanField("Messenger can write", default=False)
+    import_writable = models.BooleanField("CSV imports can write", default=True)
+    workflow_writable = models.BooleanField("Workflows can write", default=True)
+    apps_writable = models.BooleanField("Apps can write", default=True)
+    precedence = models.CharField(
+        max_length=16, choices=Precedence.choices, default=Precedence.APP_WINS
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "name"], name="dataattribute_unique_name"),
+            models.CheckConstraint(
+                condition=Q(model__in=AttributeModel.values), name="dataattribute_model_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(data_type__in=DataType.values), name="dataattribute_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(precedence__in=Precedence.values),
+                name="dataattribute_precedence_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_model_display().lower()})"
+
+    def clean(self) -> None:
+        if self.data_type == DataType.OPTIONS:
+            options = self.options or []
+            if not isinstance(options, list) or not all(
+                isinstance(o, str) and o.strip() for o in options
+            ):
+                raise ValidationError({"options": "Options must be a list of non-empty texts."})
+            if not options:
+                raise ValidationError({"options": "A list-of-options attribute needs options."})
+            if len(set(options)) != len(options):
+                raise ValidationError({"options": "Each option may appear only once."})
+        elif self.options:
+            raise ValidationError({"options": "Only a list-of-options attribute has options."})
+
+    def delete(self, *args, **kwargs):
+        if self.is_standard:
+            raise ValidationError(f"{self.label} is a standard attribute and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+
+class QualificationItem(models.Model):
+    """One row of the admin-chosen qualification-data list, in the order the panel shows."""
+
+    attribute = models.OneToOneField(
+        DataAttribute, on_delete=models.CASCADE, related_name="qualification_item"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "qualification data item"
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.attribute}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=190, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributeChange(models.Model):
+    """The append-only history of attribute values: one row per applied, skipped or rejected
+    write. Targets are named by type and id so this app never imports the apps above it."""
+
+    target_type = models.CharField(max_length=16, choices=AttributeModel.choices)
+    target_id = models.BigIntegerField()
+    attribute = models.ForeignKey(
+        DataAttribute, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    attribute_name = models.CharField(max_length=190)
+    old_value = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    new_value = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.APPLIED)
+    reason = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=64)
+    actor_kind = models.CharField(max_length=32)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=200)
+    request_id = models.CharField(max_length=64, blank=True)
+    target_version = models.PositiveBigIntegerField(
+        help_text="The target's version after this change."
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["target_type", "target_id", "-created_at"], name="attrchange_target_idx"
+            ),
+            models.Index(fields=["attribute", "-created_at"], name="attrchange_attribute_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="attrchange_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type}:{self.target_id} {self.attribute_name} ({self.outcome})"
+
+
+class AttributeOutbox(models.Model):
+    """Written in the same transaction as the values it announces; delivered to the hooks after
+    commit and swept again later, so a broker outage delays the hooks but loses nothing."""
+
+    target_type = models.CharField(max_length=16, choices=AttributeModel.choices)
+    target_id = models.BigIntegerField()
+    target_version = models.PositiveBigIntegerField()
+    attribute_names = models.JSONField(default=list)
+    source = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "attribute outbox"
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="attroutbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type}:{self.target_id} v{self.target_version}"
+
+
+class AttributeTarget(models.Model):
+    """What a contact or a company shares as a holder of attribute values.
+
+    Standard attributes are columns of the concrete model (named in `standard_attribute_fields`);
+    custom values live in `custom_attributes` in their canonical typed form. Beside the values,
+    `attribute_provenance` keeps the latest source, actor and time per attribute, so the panel can
+    say where a value came from without reading history. Only `qualification.services` writes
+    any of these.
+    """
+
+    attribute_model: str = ""
+    standard_attribute_fields: dict[str, str] = {}
+
+    custom_attributes = models.JSONField(default=dict, blank=True)
+    attribute_provenance = models.JSONField(default=dict, blank=True, editable=False)
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,616 @@
+"""Every write of attribute values, from every source, goes through `attributes_apply`.
+
+It parses and validates values against their data attributes, enforces each attribute's write
+policy per source and its precedence mode, refuses stale edits, records one history row per
+applied, skipped or rejected write, bumps the target's version and, in the same transaction,
+writes the outbox row that hands the change to the registered hooks after commit.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .context import request_id_var
+from .hooks import AttributeChangeEvent, after_change_hooks
+from .models import (
+    AttributeChange,
+    AttributeOutbox,
+    AttributeTarget,
+    DataAttribute,
+    DataType,
+    Outcome,
+    Precedence,
+)
+from .values import Canonical, InvalidValue, TextRules, parse_value, to_canonical, to_column
+
+logger = logging.getLogger(__name__)
+
+
+class Source:
+    QUALIFICATION = "qualification"
+    ADMIN = "admin"
+    MESSENGER = "messenger"
+    MESSENGER_VERIFIED = "messenger_verified"
+    REST_API = "rest_api"
+    CSV_IMPORT = "csv_import"
+    WORKFLOW = "workflow"
+    APP_PREFIX = "app:"
+
+
+# Teammates typing a value: in "manual edits win" mode their values hold until re-synced.
+MANUAL_SOURCES = frozenset({Source.QUALIFICATION, Source.ADMIN})
+# The messenger runs in the customer's users' browsers: a value it may not write, or cannot be
+# parsed, is dropped and recorded instead of failing the whole page load.
+LENIENT_SOURCES = frozenset({Source.MESSENGER, Source.MESSENGER_VERIFIED})
+_POLICY_FIELD = {
+    Source.QUALIFICATION: "ui_writable",
+    Source.ADMIN: "ui_writable",
+    Source.MESSENGER: "messenger_writable",
+    Source.MESSENGER_VERIFIED: "messenger_writable",
+    Source.REST_API: "api_writable",
+    Source.CSV_IMPORT: "import_writable",
+    Source.WORKFLOW: "workflow_writable",
+}
+_SOURCE_LABELS = {
+    Source.QUALIFICATION: "Teammate",
+    Source.ADMIN: "Admin",
+    Source.MESSENGER: "Messenger",
+    Source.MESSENGER_VERIFIED: "Messenger (verified)",
+    Source.REST_API: "REST API",
+    Source.CSV_IMPORT: "CSV import",
+    Source.WORKFLOW: "Workflow",
+}
+_APP_SOURCE = re.compile(r"^app:[a-z0-9][a-z0-9_-]{0,40}$")
+_REJECTED_VALUE_MAX = 500
+
+
+def policy_field(source: str) -> str:
+    if source in _POLICY_FIELD:
+        return _POLICY_FIELD[source]
+    if _APP_SOURCE.match(source):
+        return "apps_writable"
+    raise ValueError(
+        f"Unknown source {source!r}: use one of {', '.join(sorted(_POLICY_FIELD))} or app:<name>."
+    )
+
+
+def source_label(source: str) -> str:
+    if source.startswith(Source.APP_PREFIX):
+        return source.removeprefix(Source.APP_PREFIX).replace("_", " ").title()
+    return _SOURCE_LABELS.get(source, source)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is behind a write: a teammate, an API token, an import job, a workflow, an app."""
+
+    kind: str
+    id: str
+    label: str
+
+    @classmethod
+    def teammate(cls, user: Any) -> "Actor":
+        return cls("teammate", str(user.pk), user.get_full_name() or user.get_username())
+
+    @classmethod
+    def coerce(cls, actor: "Actor | Any") -> "Actor":
+        if isinstance(actor, Actor):
+            return actor
+        if hasattr(actor, "get_username"):
+            return cls.teammate(actor)
+        raise TypeError(f"actor must be an Actor or a user, not {type(actor).__name__}")
+
+
+@dataclass(frozen=True)
+class AttributeProblem:
+    attribute: str
+    label: str
+    value: Any
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: str
+    actor_kind: str
+    actor_id: str
+    actor_label: str
+    at: datetime
+    version: int
+    locked: bool
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any] | None) -> "Provenance | None":
+        if not stored:
+            return None
+        return cls(
+            source=stored["source"],
+            actor_kind=stored["actor_kind"],
+            actor_id=stored.get("actor_id", ""),
+            actor_label=stored["actor_label"],
+            at=parse_datetime(stored["at"]),
+            version=stored["version"],
+            locked=stored.get("locked", False),
+        )
+
+
+@dataclass(frozen=True)
+class Conflict:
+    attribute: str
+    label: str
+    current_value: Canonical
+    set_by: Provenance | None
+
+
+class AttributeWriteError(Exception):
+    """Nothing was written: one or more values were refused, each with its reason."""
+
+    def __init__(self, problems: list[AttributeProblem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+class StaleWriteError(Exception):
+    """Nothing was written: someone changed these attributes after the writer read them."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        described = ", ".join(
+            f"{c.label} is now {c.current_value!r}"
+            + (f" (set by {c.set_by.actor_label} via {c.set_by.source_label})" if c.set_by else "")
+            for c in conflicts
+        )
+        super().__init__(f"Someone else changed this in the meantime: {described}.")
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    attribute: str
+    old: Canonical
+    new: Canonical
+
+
+@dataclass
+class ApplyResult:
+    version: int
+    applied: list[ValueChange] = field(default_factory=list)
+    skipped: list[ValueChange] = field(default_factory=list)
+    rejected: list[AttributeProblem] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _show(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _attribute_column(model_cls: type[AttributeTarget], attribute: DataAttribute) -> models.Field:
+    try:
+        field_name = model_cls.standard_attribute_fields[attribute.name]
+    except KeyError:
+        raise LookupError(
+            f"Standard attribute {attribute.name!r} has no column on {model_cls.__name__}."
+        ) from None
+    return model_cls._meta.get_field(field_name)
+
+
+def _parse_one(
+    *,
+    model_cls: type[AttributeTarget],
+    name: str,
+    attribute: DataAttribute | None,
+    raw: Any,
+    source: str,
+) -> tuple[Canonical, AttributeProblem | None]:
+    def problem(code: str, message: str) -> tuple[None, AttributeProblem]:
+        label = attribute.label if attribute else name
+        return None, AttributeProblem(name, label, raw, code, message)
+
+    noun = "company" if model_cls.attribute_model == "company" else "people"
+    if attribute is None:
+        return problem(
+            "unknown_attribute",
+            f"Custom attribute '{name}' does not exist. Create it as {noun} data first "
+            "(Settings > Data attributes), then send its value.",
+        )
+    if attribute.archived:
+        return problem(
+            "archived",
+            f"{attribute.label} ('{name}') is archived and takes no new values. "
+            "Unarchive it to write to it.",
+        )
+    if not getattr(attribute, policy_field(source)):
+        return problem(
+            "not_writable",
+            f"{attribute.label} ('{name}') cannot be written by {source_label(source)}. "
+            "An admin can change who may write it in its data attribute settings.",
+        )
+    column = _attribute_column(model_cls, attribute) if attribute.is_standard else None
+    rules = TextRules()
+    if column is not None and column.max_length:
+        rules = TextRules(max_length=column.max_length, is_email=attribute.name == "email")
+    try:
+        value = parse_value(attribute, raw, rules)
+    except InvalidValue as exc:
+        return problem("invalid_value", f"{attribute.label} ('{name}'): {_show(raw)} {exc}.")
+    if column is not None:
+        if value is None and not column.null:
+            return problem("required", f"{attribute.label} ('{name}') cannot be empty.")
+        if value is not None:
+            column_problem = _check_column(column, value, attribute)
+            if column_problem:
+                return problem("invalid_value", f"{attribute.label} ('{name}'): {column_problem}")
+    return value, None
+
+
+def _check_column(column: models.Field, value: Canonical, attribute: DataAttribute) -> str:
+    if column.is_relation:
+        related = column.related_model
+        if not related._default_manager.filter(pk=value).exists():
+            return f"{_show(value)} is not the id of a known {related._meta.verbose_name}."
+        return ""
+    try:
+        column.run_validators(to_column(attribute.data_type, value))
+    except ValidationError as exc:
+        return f"{_show(value)} is not allowed: {' '.join(exc.messages)}"
+    return ""
+
+
+def _parse_all(
+    model_cls: type[AttributeTarget], values: dict[str, Any], source: str
+) -> tuple[
+    dict[str, DataAttribute], dict[str, tuple[DataAttribute, Canonical]], list[AttributeProblem]
+]:
+    attributes = {
+        a.name: a
+        for a in DataAttribute.objects.filter(
+            model=model_cls.attribute_model, name__in=list(values)
+        )
+    }
+    parsed: dict[str, tuple[DataAttribute, Canonical]] = {}
+    problems: list[AttributeProblem] = []
+    for name, raw in values.items():
+        value, problem = _parse_one(
+            model_cls=model_cls, name=name, attribute=attributes.get(name), raw=raw, source=source
+        )
+        if problem:
+            problems.append(problem)
+        else:
+            parsed[name] = (attributes[name], value)
+    return attributes, parsed, problems
+
+
+def attributes_check(
+    *, model: type[AttributeTarget], values: dict[str, Any], source: str
+) -> list[AttributeProblem]:
+    """The problems `attributes_apply` would refuse these values for; writes nothing. Forms use
+    it to show errors beside their fields before anything is saved."""
+    policy_field(source)
+    return _parse_all(model, values, source)[2]
+
+
+def attributes_conflicts(
+    *, target: AttributeTarget, names: list[str], expected: int
+) -> list[Conflict]:
+    """The attributes among `names` that changed after version `expected`; writes nothing."""
+    attributes = DataAttribute.objects.filter(model=type(target).attribute_model, name__in=names)
+    return _conflicts(target, target.attribute_provenance, attributes, expected)
+
+
+def _conflicts(
+    target: AttributeTarget, provenance: dict, attributes, expected: int
+) -> list[Conflict]:
+    conflicts = []
+    for attribute in attributes:
+        held = Provenance.from_stored(provenance.get(attribute.name))
+        if held is not None and held.version > expected:
+            conflicts.append(
+                Conflict(attribute.name, attribute.label, _read_value(target, attribute), held)
+            )
+    return conflicts
+
+
+def _read_value(target: AttributeTarget, attribute: DataAttribute) -> Canonical:
+    if attribute.is_standard:
+        column = _attribute_column(type(target), attribute)
+        return to_canonical(attribute.data_type, getattr(target, column.attname))
+    return target.custom_attributes.get(attribute.name)
+
+
+def _write_value(target: AttributeTarget, attribute: DataAttribute, value: Canonical) -> str:
+    """Set the value on `target` and return the name of the column that changed."""
+    if attribute.is_standard:
+        column = _attribute_column(type(target), attribute)
+        setattr(target, column.attname, to_column(attribute.data_type, value))
+        return column.name
+    if value is None:
+        target.custom_attributes.pop(attribute.name, None)
+    else:
+        target.custom_attributes[attribute.name] = value
+    return "custom_attributes"
+
+
+def _same(old: Canonical, new: Canonical, data_type: str) -> bool:
+    if data_type == DataType.DATETIME and old is not None and new is not None:
+        return parse_datetime(str(old)) == parse_datetime(str(new))
+    return old == new and type(old) is type(new)
+
+
+def attributes_apply(
+    *,
+    target: AttributeTarget,
+    values: dict[str, Any],
+    source: str,
+    actor: "Actor | Any",
+    expected: int | None = None,
+    request_id: str | None = None,
+    reason: str = "",
+) -> ApplyResult:
+    """Write attribute values of a contact or company, standard and custom alike.
+
+    `expected` is the target version the writer saw (a teammate's form sends it): the write is
+    refused with StaleWriteError when any attribute it touches changed after that version.
+    Strict sources get AttributeWriteError with every problem and nothing written; lenient
+    sources (the messenger) have the bad values dropped and recorded as rejected.
+    """
+    policy_field(source)  # an unknown source is a programming error: fail before anything
+    actor = Actor.coerce(actor)
+    model_cls = type(target)
+    request_id = request_id if request_id is not None else request_id_var.get()
+    if not values:
+        return ApplyResult(version=target.version)
+
+    attributes, parsed, problems = _parse_all(model_cls, values, source)
+    if problems and source not in LENIENT_SOURCES:
+        raise AttributeWriteError(problems)
+
+    with transaction.atomic():
+        current = model_cls._default_manager.select_for_update().get(pk=target.pk)
+        provenance = dict(current.attribute_provenance)
+        if expected is not None:
+            conflicts = _conflicts(current, provenance, (a for a, _ in parsed.values()), expected)
+            if conflicts:
+                raise StaleWriteError(conflicts)
+
+        now = timezone.now()
+        new_version = current.version + 1
+        result = ApplyResult(version=current.version, rejected=problems)
+        changed_columns: set[str] = set()
+        history: list[AttributeChange] = []
+
+        def record(attribute, name, old, new, outcome, why=""):
+            history.append(
+                AttributeChange(
+                    target_type=model_cls.attribute_model,
+                    target_id=current.pk,
+                    attribute=attribute,
+                    attribute_name=name,
+                    old_value=old,
+                    new_value=new,
+                    outcome=outcome,
+                    reason=why[:500],
+                    source=source,
+                    actor_kind=actor.kind,
+                    actor_id=actor.id,
+                    actor_label=actor.label[:200],
+                    request_id=request_id[:64],
+                    target_version=new_version,
+                    created_at=now,
+                )
+            )
+
+        for name, (attribute, new) in parsed.items():
+            old = _read_value(current, attribute)
+            if _same(old, new, attribute.data_type):
+                result.unchanged.append(name)
+                continue
+            held = provenance.get(name) or {}
+            if (
+                attribute.precedence == Precedence.MANUAL_WINS
+                and held.get("locked")
+                and source not in MANUAL_SOURCES
+            ):
+                result.skipped.append(ValueChange(name, old, new))
+                record(
+                    attribute,
+                    name,
+                    old,
+                    new,
+                    Outcome.SKIPPED,
+                    f"Held by a manual edit from {held.get('actor_label', 'a teammate')}; "
+                    "re-sync to take the app's value.",
+                )
+                continue
+            changed_columns.add(_write_value(current, attribute, new))
+            provenance[name] = {
+                "source": source,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "actor_label": actor.label,
+                "at": now.isoformat(),
+                "version": new_version,
+                "locked": attribute.precedence == Precedence.MANUAL_WINS
+                and source in MANUAL_SOURCES,
+            }
+            result.applied.append(ValueChange(name, old, new))
+            record(attribute, name, old, new, Outcome.APPLIED, reason)
+
+        for problem in problems:
+            raw = problem.value
+            if isinstance(raw, str) and len(raw) > _REJECTED_VALUE_MAX:
+                raw = raw[:_REJECTED_VALUE_MAX] + "..."
+            record(
+                attributes.get(problem.attribute),
+                problem.attribute,
+                None,
+                raw,
+                Outcome.REJECTED,
+                problem.message,
+            )
+
+        if result.applied:
+            current.version = new_version
+            current.attribute_provenance = provenance
+            update_fields = changed_columns | {"attribute_provenance", "version"}
+            if any(f.name == "updated_at" for f in model_cls._meta.concrete_fields):
+                update_fields.add("updated_at")
+            current.save(update_fields=sorted(update_fields))
+            result.version = new_version
+            _write_outbox(current, [c.attribute for c in result.applied], source, now)
+        else:
+            for row in history:
+                row.target_version = current.version
+        AttributeChange.objects.bulk_create(history)
+
+    _copy_attribute_state(current, target)
+    return result
+
+
+def _copy_attribute_state(source: AttributeTarget, target: AttributeTarget) -> None:
+    """Bring the caller's instance up to date with what was just written."""
+    if source is target:
+        return
+    for name in type(source).standard_attribute_fields.values():
+        column = type(source)._meta.get_field(name)
+        setattr(target, column.attname, getattr(source, column.attname))
+    for name in ("custom_attributes", "attribute_provenance", "version"):
+        setattr(target, name, getattr(source, name))
+    if hasattr(source, "updated_at"):
+        target.updated_at = source.updated_at
+
+
+def _write_outbox(target: AttributeTarget, names: list[str], source: str, now: datetime) -> None:
+    row = AttributeOutbox.objects.create(
+        target_type=type(target).attribute_model,
+        target_id=target.pk,
+        target_version=target.version,
+        attribute_names=names,
+        source=source,
+        created_at=now,
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(row.pk))
+
+
+def _enqueue_delivery(outbox_id: int) -> None:
+    from .tasks import deliver_outbox
+
+    try:
+        deliver_outbox.delay(outbox_id)
+    except Exception:
+        # The row is committed; the sweeper delivers it when the broker is back.
+        logger.warning(
+            "Could not queue outbox row %s; the sweeper will deliver it.", outbox_id, exc_info=True
+        )
+
+
+def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any") -> ApplyResult:
+    """Release a manual edit's hold on an attribute and take the app's latest value.
+
+    The app's latest value is the last one any automatic source sent, applied or skipped while
+    the value was held; if the app never sent one, the manual value stays, no longer held.
+    Later app values apply again as they arrive.
+    """
+    actor = Actor.coerce(actor)
+    model_cls = type(target)
+    with transaction.atomic():
+        current = model_cls._default_manager.select_for_update().get(pk=target.pk)
+        held = current.attribute_provenance.get(name)
+        if not held or not held.get("locked"):
+            _copy_attribute_state(current, target)
+            return ApplyResult(version=current.version)
+        provenance = dict(current.attribute_provenance)
+        provenance[name] = {**held, "locked": False}
+        current.attribute_provenance = provenance
+        current.save(update_fields=["attribute_provenance"])
+        waiting = (
+            AttributeChange.objects.filter(
+                target_type=model_cls.attribute_model,
+                target_id=current.pk,
+                attribute_name=name,
+                outcome__in=[Outcome.APPLIED, Outcome.SKIPPED],
+            )
+            .exclude(source__in=MANUAL_SOURCES)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if waiting is None:
+            _copy_attribute_state(current, target)
+            return ApplyResult(version=current.version)
+        result = attributes_apply(
+            target=current,
+            values={name: waiting.new_value},
+            source=waiting.source,
+            actor=Actor(waiting.actor_kind, waiting.actor_id, waiting.actor_label),
+            reason=f"Re-synced by {actor.label}",
+        )
+    _copy_attribute_state(current, target)
+    return result
+
+
+# The outbox ------------------------------------------------------------------------------------
+
+
+def outbox_deliver(*, outbox_id: int) -> bool:
+    """Hand one committed change to every hook; True when it is now delivered.
+
+    The row is locked while its hooks run (SKIP LOCKED: a second delivery of the same row walks
+    away); a failing hook rolls back its own work, leaves the row pending with the error, and the
+    sweeper tries again later. Safe to run twice.
+    """
+    with transaction.atomic():
+        row = (
+            AttributeOutbox.objects.select_for_update(skip_locked=True)
+            .filter(pk=outbox_id, processed_at__isnull=True)
+            .first()
+        )
+        if row is None:
+            return False
+        event = AttributeChangeEvent(
+            outbox_id=row.pk,
+            target_type=row.target_type,
+            target_id=row.target_id,
+            target_version=row.target_version,
+            attribute_names=tuple(row.attribute_names),
+            source=row.source,
+        )
+        errors = []
+        for name, hook in after_change_hooks():
+            try:
+                with transaction.atomic():
+                    hook(event)
+            except Exception as exc:
+                logger.exception("Hook %s failed for outbox row %s", name, row.pk)
+                errors.append(f"{name}: {exc!r}")
+        row.attempts += 1
+        row.last_error = "\n".join(errors)
+        if not errors:
+            row.processed_at = timezone.now()
+        row.save(update_fields=["attempts", "last_error", "processed_at"])
+        return not errors
+
+
+def outbox_sweep(*, older_than: timedelta = timedelta(seconds=5), limit: int = 500) -> int:
+    """Deliver outbox rows that were never delivered (the broker was down, a worker died, a
+    hook failed). Returns how many were delivered."""
+    cutoff = timezone.now() - older_than
+    pending = list(
+        AttributeOutbox.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(outbox_deliver(outbox_id=pk) for pk in pending)

@@ -1,0 +1,229 @@
+"""Parse raw attribute values into their canonical typed form, and explain what is allowed.
+
+Canonical forms are what `custom_attributes` stores and what history records: str, int, float,
+bool, dates as "YYYY-MM-DD", datetimes as ISO 8601 in UTC ("2026-11-29T07:11:56Z"), and None for
+"no value". Raw values arrive from JSON (typed), from forms and CSV files (text) and from the
+messenger; each type accepts the forms those sources send, and nothing ambiguous.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import DataAttribute, DataType
+
+CUSTOM_TEXT_MAX_LENGTH = 1000
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+_INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
+_TRUE_WORDS = {"true", "t", "yes", "y", "1"}
+_FALSE_WORDS = {"false", "f", "no", "n", "0"}
+
+Canonical = str | int | float | bool | None
+
+
+class InvalidValue(ValueError):
+    """A value that does not fit its attribute; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class TextRules:
+    max_length: int = CUSTOM_TEXT_MAX_LENGTH
+    is_email: bool = False
+
+
+def describe_allowed(attribute: DataAttribute, rules: TextRules | None = None) -> str:
+    match attribute.data_type:
+        case DataType.STRING:
+            limit = (rules or TextRules()).max_length
+            kind = "an email address" if rules and rules.is_email else "text"
+            return f"{kind} of at most {limit} characters"
+        case DataType.INTEGER:
+            return "a whole number, such as 42"
+        case DataType.FLOAT:
+            return "a number, such as 19.99"
+        case DataType.BOOLEAN:
+            return "true or false"
+        case DataType.DATE:
+            return "a date as YYYY-MM-DD, or a Unix timestamp"
+        case DataType.DATETIME:
+            return "a date and time in ISO 8601 (2026-01-31T14:30:00Z), or a Unix timestamp"
+        case DataType.OPTIONS:
+            return "one of: " + ", ".join(attribute.options)
+    raise AssertionError(attribute.data_type)
+
+
+def parse_value(attribute: DataAttribute, raw: Any, rules: TextRules | None = None) -> Canonical:
+    """Return the canonical form of `raw` for `attribute`, or raise InvalidValue."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if raw == "":
+            return None
+    try:
+        value = _PARSERS[attribute.data_type](attribute, raw, rules or TextRules())
+    except InvalidValue:
+        raise
+    except (TypeError, ValueError, OverflowError, OSError):
+        value = _NOT_PARSED
+    if value is _NOT_PARSED:
+        raise InvalidValue(f"is not valid; expected {describe_allowed(attribute, rules)}")
+    return value
+
+
+_NOT_PARSED = object()
+
+
+def _parse_string(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    if not isinstance(raw, str):
+        return _NOT_PARSED
+    if len(raw) > rules.max_length:
+        raise InvalidValue(f"is {len(raw)} characters long; at most {rules.max_length} are allowed")
+    if rules.is_email:
+        try:
+            validate_email(raw)
+        except ValidationError:
+            raise InvalidValue("is not a valid email address") from None
+    return raw
+
+
+def _parse_integer(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    if isinstance(raw, bool):
+        return _NOT_PARSED
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            return _NOT_PARSED
+        raw = int(raw)
+    if isinstance(raw, str):
+        if not _INTEGER_TEXT.match(raw):
+            return _NOT_PARSED
+        raw = int(raw)
+    if not isinstance(raw, int):
+        return _NOT_PARSED
+    if not INT_MIN <= raw <= INT_MAX:
+        raise InvalidValue("is outside the range of whole numbers this attribute can hold")
+    return raw
+
+
+def _parse_float(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    if isinstance(raw, bool):
+        return _NOT_PARSED
+    if isinstance(raw, str):
+        raw = float(raw)
+    if not isinstance(raw, int | float):
+        return _NOT_PARSED
+    value = float(raw)
+    if not math.isfinite(value):
+        return _NOT_PARSED
+    return value
+
+
+def _parse_boolean(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str):
+        word = raw.lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    return _NOT_PARSED
+
+
+def _timestamp(raw: Any) -> datetime | None:
+    """Unix seconds, as Intercom's API and messenger send dates."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and _INTEGER_TEXT.match(raw):
+        raw = int(raw)
+    if isinstance(raw, int | float):
+        return datetime.fromtimestamp(raw, tz=UTC)
+    return None
+
+
+def _parse_date(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    if isinstance(raw, datetime):
+        return _NOT_PARSED
+    if isinstance(raw, date):
+        return raw.isoformat()
+    stamp = _timestamp(raw)
+    if stamp is not None:
+        return stamp.date().isoformat()
+    if isinstance(raw, str):
+        parsed = parse_date(raw)
+        if parsed is not None:
+            return parsed.isoformat()
+    return _NOT_PARSED
+
+
+def _parse_datetime(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    stamp = _timestamp(raw)
+    if stamp is not None:
+        return format_datetime(stamp)
+    if isinstance(raw, datetime):
+        return format_datetime(raw)
+    if isinstance(raw, str):
+        parsed = parse_datetime(raw)
+        if parsed is None:
+            day = parse_date(raw)
+            if day is not None:
+                parsed = datetime(day.year, day.month, day.day)
+        if parsed is not None:
+            return format_datetime(parsed)
+    return _NOT_PARSED
+
+
+def _parse_options(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
+    if isinstance(raw, str) and raw in attribute.options:
+        return raw
+    raise InvalidValue(f"is not one of the options; expected {describe_allowed(attribute)}")
+
+
+_PARSERS = {
+    DataType.STRING: _parse_string,
+    DataType.INTEGER: _parse_integer,
+    DataType.FLOAT: _parse_float,
+    DataType.BOOLEAN: _parse_boolean,
+    DataType.DATE: _parse_date,
+    DataType.DATETIME: _parse_datetime,
+    DataType.OPTIONS: _parse_options,
+}
+
+
+def format_datetime(value: datetime) -> str:
+    """Canonical UTC text for a datetime; naive datetimes are taken to be UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def to_canonical(data_type: str, value: Any) -> Canonical:
+    """The canonical form of a value already stored in a model column."""
+    if value is None:
+        return None
+    if data_type == DataType.DATETIME and isinstance(value, datetime):
+        return format_datetime(value)
+    if data_type == DataType.DATE and isinstance(value, date):
+        return value.isoformat()
+    if data_type == DataType.FLOAT and isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def to_column(data_type: str, value: Canonical) -> Any:
+    """The Python value a model column takes for a canonical value."""
+    if value is None:
+        return None
+    if data_type == DataType.DATETIME:
+        return parse_datetime(str(value))
+    if data_type == DataType.DATE:
+        return date.fromisoformat(str(value))
+    return value

@@ -1,0 +1,61 @@
+import os
+import threading
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the tests
+# themselves are still synchronous. Set for the test run only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+ON_REDIS = bool(settings.REDIS_URL)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres") and not ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if item.get_closest_marker("celery_worker") and not ON_REDIS:
+            item.add_marker(pytest.mark.skip(reason="needs a Redis broker (set REDIS_URL)"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis():
+    """Each run starts with an empty Redis database of its own (REDIS_URL points at /15 in CI)."""
+    if ON_REDIS:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    yield
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker thread consuming from the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with (
+        django_db_blocker.unblock(),
+        start_worker(app, pool="threads", concurrency=1, perform_ping_check=False) as worker,
+    ):
+        yield worker
+
+
+@pytest.fixture
+def recorded_hook_calls():
+    """Register an after-change hook that records every event it receives."""
+    from qualification.hooks import register_after_change, unregister_after_change
+
+    calls = []
+    lock = threading.Lock()
+
+    def hook(event):
+        with lock:
+            calls.append(event)
+
+    register_after_change("tests.recorder", hook)
+    yield calls
+    unregister_after_change("tests.recorder")

@@ -1,0 +1,170 @@
+"""Factories for every model. Contacts and companies get their attribute values through the one
+write path, like everywhere else; pass `values={...}` to choose them."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from companies.models import Company
+from contacts.models import CompanyMembership, Contact, Role
+from inbox.models import Conversation, ConversationPart, PartKind
+from qualification.models import (
+    AttributeChange,
+    AttributeOutbox,
+    DataAttribute,
+    DataType,
+    QualificationItem,
+    Tag,
+)
+from qualification.services import Actor, Source, attributes_apply
+
+FACTORY_ACTOR = Actor("system", "factory", "Test factory")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"teammate{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("demo")
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        """`UserFactory(role="Viewer")` puts the teammate in that role's group."""
+        if create and extracted:
+            obj.groups.add(Group.objects.get(name=extracted))
+
+
+class DataAttributeFactory(DjangoModelFactory):
+    class Meta:
+        model = DataAttribute
+
+    model = "contact"
+    name = factory.Sequence(lambda n: f"custom_{n}")
+    label = factory.LazyAttribute(lambda a: a.name.replace("_", " ").capitalize())
+    data_type = DataType.STRING
+    options = factory.LazyAttribute(
+        lambda a: ["Bronze", "Silver", "Gold"] if a.data_type == DataType.OPTIONS else []
+    )
+
+
+class QualificationItemFactory(DjangoModelFactory):
+    class Meta:
+        model = QualificationItem
+
+    attribute = factory.SubFactory(DataAttributeFactory)
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class TagFactory(DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+def _apply_values(obj, create, extracted, defaults):
+    values = defaults if extracted is None else extracted
+    if create and values:
+        attributes_apply(target=obj, values=values, source=Source.ADMIN, actor=FACTORY_ACTOR)
+
+
+class CompanyFactory(DjangoModelFactory):
+    class Meta:
+        model = Company
+        skip_postgeneration_save = True
+
+    company_id = factory.Sequence(lambda n: f"company-{n}")
+
+    @factory.post_generation
+    def values(obj, create, extracted, **kwargs):
+        _apply_values(obj, create, extracted, {"name": f"Company {obj.company_id}"})
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = Contact
+        skip_postgeneration_save = True
+
+    role = Role.USER
+    external_id = factory.LazyAttributeSequence(
+        lambda c, n: f"user-{n}" if c.role == Role.USER else None
+    )
+
+    @factory.post_generation
+    def values(obj, create, extracted, **kwargs):
+        defaults = {"name": f"Person {obj.pk}", "email": f"person{obj.pk}@example.com"}
+        _apply_values(obj, create, extracted, defaults)
+
+
+class CompanyMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = CompanyMembership
+
+    contact = factory.SubFactory(ContactFactory)
+    company = factory.SubFactory(CompanyFactory)
+    linked_at = factory.LazyFunction(timezone.now)
+    source = Source.REST_API
+
+
+class ConversationFactory(DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    contact = factory.SubFactory(ContactFactory)
+    subject = factory.Faker("sentence", nb_words=4)
+    last_activity_at = factory.LazyFunction(timezone.now)
+
+
+class ConversationPartFactory(DjangoModelFactory):
+    class Meta:
+        model = ConversationPart
+
+    conversation = factory.SubFactory(ConversationFactory)
+    kind = PartKind.CUSTOMER_MESSAGE
+    body = factory.Faker("paragraph")
+    author_contact = factory.LazyAttribute(
+        lambda p: p.conversation.contact if p.kind == PartKind.CUSTOMER_MESSAGE else None
+    )
+    author_user = factory.Maybe(
+        factory.LazyAttribute(lambda p: p.kind != PartKind.CUSTOMER_MESSAGE),
+        yes_declaration=factory.SubFactory(UserFactory),
+        no_declaration=None,
+    )
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class AttributeChangeFactory(DjangoModelFactory):
+    class Meta:
+        model = AttributeChange
+
+    target_type = "contact"
+    target_id = 1
+    attribute_name = "name"
+    new_value = "Someone"
+    source = Source.REST_API
+    actor_kind = "system"
+    actor_label = "Test"
+    target_version = 2
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class AttributeOutboxFactory(DjangoModelFactory):
+    class Meta:
+        model = AttributeOutbox
+
+    target_type = "contact"
+    target_id = 1
+    target_version = 2
+    attribute_names = factory.LazyFunction(lambda: ["name"])
+    source = Source.REST_API
+    created_at = factory.LazyFunction(timezone.now)

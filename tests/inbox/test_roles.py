@@ -1,0 +1,245 @@
+"""Roles are groups made by a data migration; the Django admin enforces them on the server."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from contacts.models import Contact
+from qualification.models import AttributeChange, DataAttribute
+from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def perms(group_name):
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name=group_name).permissions.select_related("content_type")
+    }
+
+
+def test_viewer_reads_everything_and_edits_nothing():
+    viewer = perms("Viewer")
+    assert {
+        "contacts.view_contact",
+        "companies.view_company",
+        "inbox.view_conversation",
+        "qualification.view_dataattribute",
+        "qualification.view_attributechange",
+    } <= viewer
+    assert all(".view_" in p for p in viewer)
+
+
+def test_teammate_edits_customer_data_and_conversations_only():
+    teammate = perms("Teammate")
+    assert {
+        "contacts.change_contact",
+        "companies.change_company",
+        "inbox.change_conversation",
+        "inbox.add_conversationpart",
+        "qualification.add_tag",
+    } <= teammate
+    assert "qualification.change_dataattribute" not in teammate
+    assert "qualification.change_qualificationitem" not in teammate
+    assert "auth.change_user" not in teammate
+
+
+def test_admin_also_manages_attributes_qualification_list_and_teammates():
+    admin = perms("Admin")
+    assert {
+        "qualification.add_dataattribute",
+        "qualification.change_dataattribute",
+        "qualification.change_qualificationitem",
+        "auth.change_user",
+        "auth.change_group",
+        "contacts.delete_contact",
+    } <= admin
+    # History is append-only, for admins too.
+    assert (
+        not {
+            "qualification.change_attributechange",
+            "qualification.delete_attributechange",
+            "qualification.add_attributechange",
+        }
+        & admin
+    )
+
+
+def contact_form(contact, **changes):
+    data = {
+        "role": contact.role,
+        "external_id": contact.external_id or "",
+        "email": contact.email or "",
+        "name": contact.name or "",
+        "phone": "",
+        "avatar": "",
+        "owner": "",
+        "signed_up_at_0": "",
+        "signed_up_at_1": "",
+        "last_seen_at_0": "",
+        "last_seen_at_1": "",
+        "web_sessions": "",
+        "os": "",
+        "browser": "",
+        "browser_language": "",
+        "language_override": "",
+        "location_city": "",
+        "location_region": "",
+        "location_country": "",
+        "custom_attributes": "{}",
+        "seen_version": contact.version,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    data.update(changes)
+    return data
+
+
+def test_viewer_cannot_change_data_through_the_admin(client):
+    viewer = UserFactory(role="Viewer")
+    contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
+    history_before = AttributeChange.objects.count()
+    client.force_login(viewer)
+    url = f"/admin/contacts/contact/{contact.pk}/change/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content  # read-only view
+
+    response = client.post(url, contact_form(contact, name="Hacked"))
+    assert response.status_code == 403
+    assert Contact.objects.get(pk=contact.pk).name == "Ada"
+    assert AttributeChange.objects.count() == history_before
+
+    assert (
+        client.post(f"/admin/contacts/contact/{contact.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert client.post("/admin/contacts/contact/add/", contact_form(contact)).status_code == 403
+    assert Contact.objects.count() == 1
+
+
+def test_teammate_changes_go_through_the_write_path(client):
+    agent = UserFactory(role="Teammate", first_name="Priya", last_name="Raman")
+    contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
+    client.force_login(agent)
+    response = client.post(
+        f"/admin/contacts/contact/{contact.pk}/change/", contact_form(contact, name="Ada King")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = AttributeChange.objects.get(target_id=contact.pk, source="admin", actor_id=str(agent.pk))
+    assert (row.attribute_name, row.old_value, row.new_value, row.actor_label) == (
+        "name",
+        "Ada",
+        "Ada King",
+        "Priya Raman",
+    )
+    assert Contact.objects.get(pk=contact.pk).attribute_provenance["name"]["source"] == "admin"
+
+
+def test_admin_form_shows_write_path_errors_beside_the_field(client):
+    agent = UserFactory(role="Teammate")
+    contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
+    client.force_login(agent)
+    response = client.post(
+        f"/admin/contacts/contact/{contact.pk}/change/",
+        contact_form(contact, email="not-an-email"),
+    )
+    assert response.status_code == 200
+    assert "is not a valid email address" in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).email == "ada@example.com"
+
+
+def test_admin_form_refuses_a_stale_save(client):
+    from qualification.services import Actor, attributes_apply
+
+    agent = UserFactory(role="Teammate")
+    contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
+    seen = Contact.objects.get(pk=contact.pk)
+    attributes_apply(
+        target=contact,
+        values={"name": "From the app"},
+        source="rest_api",
+        actor=Actor("api_token", "1", "Sync token"),
+    )
+    client.force_login(agent)
+    response = client.post(
+        f"/admin/contacts/contact/{contact.pk}/change/", contact_form(seen, name="Mine")
+    )
+    assert response.status_code == 200
+    assert "was changed to &#x27;From the app&#x27; by Sync token" in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).name == "From the app"
+
+
+def test_teammate_cannot_manage_data_attributes(client):
+    agent = UserFactory(role="Teammate")
+    client.force_login(agent)
+    response = client.post(
+        "/admin/qualification/dataattribute/add/",
+        {"model": "contact", "name": "sneaky", "label": "Sneaky", "data_type": "string"},
+    )
+    assert response.status_code == 403
+    assert not DataAttribute.objects.filter(name="sneaky").exists()
+
+
+def test_admin_creates_custom_attribute_but_cannot_delete_a_standard_one(client):
+    admin = UserFactory(role="Admin")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/qualification/dataattribute/add/",
+        {
+            "model": "company",
+            "name": "tier",
+            "label": "Tier",
+            "data_type": "options",
+            "options": "Bronze\nSilver\n\nGold\n",
+            "ui_writable": "on",
+            "api_writable": "on",
+            "precedence": "app_wins",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    tier = DataAttribute.objects.get(model="company", name="tier")
+    assert tier.options == ["Bronze", "Silver", "Gold"]
+    assert tier.messenger_writable is False
+
+    standard = DataAttribute.objects.get(model="contact", name="email")
+    response = client.post(
+        f"/admin/qualification/dataattribute/{standard.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert DataAttribute.objects.filter(pk=standard.pk).exists()
+
+
+def test_options_attribute_needs_options(client):
+    client.force_login(UserFactory(role="Admin"))
+    response = client.post(
+        "/admin/qualification/dataattribute/add/",
+        {
+            "model": "contact",
+            "name": "tier",
+            "label": "Tier",
+            "data_type": "options",
+            "options": "",
+            "precedence": "app_wins",
+        },
+    )
+    assert response.status_code == 200
+    assert "A list-of-options attribute needs options." in response.content.decode()
+
+
+def test_company_id_cannot_change_once_set(client):
+    client.force_login(UserFactory(role="Admin"))
+    company = CompanyFactory(company_id="acme-1")
+    page = client.get(f"/admin/companies/company/{company.pk}/change/")
+    assert b'name="company_id"' not in page.content
+
+
+def test_standard_attribute_model_delete_is_refused():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="standard attribute"):
+        DataAttribute.objects.get(model="contact", name="name").delete()
+    DataAttributeFactory(name="throwaway").delete()

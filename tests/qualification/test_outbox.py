@@ -1,0 +1,158 @@
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from contacts.models import Contact
+from qualification.hooks import register_after_change, unregister_after_change
+from qualification.models import AttributeOutbox
+from qualification.services import (
+    Actor,
+    Source,
+    attributes_apply,
+    outbox_deliver,
+    outbox_sweep,
+)
+from tests.factories import AttributeOutboxFactory, ContactFactory
+
+API = Actor("api_token", "1", "Sync")
+ON_REDIS = bool(settings.REDIS_URL)
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db
+def test_delivery_hands_the_change_to_every_hook_once(recorded_hook_calls):
+    contact = ContactFactory()
+    attributes_apply(target=contact, values={"name": "Grace"}, source=Source.REST_API, actor=API)
+    row = AttributeOutbox.objects.latest("id")
+
+    assert outbox_deliver(outbox_id=row.pk) is True
+    assert outbox_deliver(outbox_id=row.pk) is False  # already delivered: a redelivery is a no-op
+    [event] = recorded_hook_calls
+    assert (event.target_type, event.target_id, event.attribute_names, event.source) == (
+        "contact",
+        contact.pk,
+        ("name",),
+        Source.REST_API,
+    )
+    row.refresh_from_db()
+    assert row.processed_at is not None and row.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_failing_hook_keeps_the_row_for_the_sweeper_and_rolls_back_its_own_writes(
+    recorded_hook_calls,
+):
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    row = AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
+    failures = {"left": 1}
+
+    def flaky(event):
+        Contact.objects.filter(pk=event.target_id).update(name="written by a failing hook")
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("search index unavailable")
+
+    register_after_change("tests.flaky", flaky)
+    try:
+        assert outbox_deliver(outbox_id=row.pk) is False
+        row.refresh_from_db()
+        assert row.processed_at is None
+        assert "search index unavailable" in row.last_error
+        assert Contact.objects.get(pk=contact.pk).name != "written by a failing hook"
+
+        assert outbox_sweep(older_than=timedelta(0)) == 1
+        row.refresh_from_db()
+        assert row.processed_at is not None and row.attempts == 2 and row.last_error == ""
+    finally:
+        unregister_after_change("tests.flaky")
+    assert len(recorded_hook_calls) == 2  # the healthy hook ran on both attempts
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(ON_REDIS, reason="in-process delivery is the embedded default's path")
+def test_embedded_default_delivers_in_process_after_commit(
+    recorded_hook_calls, django_capture_on_commit_callbacks
+):
+    contact = ContactFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        attributes_apply(
+            target=contact, values={"name": "Grace"}, source=Source.REST_API, actor=API
+        )
+        assert recorded_hook_calls == []  # nothing before commit
+    assert [e.target_id for e in recorded_hook_calls] == [contact.pk]
+    assert AttributeOutbox.objects.latest("id").processed_at is not None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rolled_back_writes_announce_nothing(recorded_hook_calls):
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    recorded_hook_calls.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        attributes_apply(
+            target=contact, values={"name": "Never"}, source=Source.REST_API, actor=API
+        )
+        raise RuntimeError("the caller failed after writing")
+    assert not AttributeOutbox.objects.exists()
+    assert recorded_hook_calls == []
+    assert Contact.objects.get(pk=contact.pk).name != "Never"
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_delivers_committed_changes(celery_worker, recorded_hook_calls):
+    contact = ContactFactory()
+    attributes_apply(target=contact, values={"name": "Grace"}, source=Source.REST_API, actor=API)
+    assert wait_for(
+        lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
+    ), "the worker did not deliver the outbox rows"
+    assert contact.pk in {e.target_id for e in recorded_hook_calls}
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_broker_down_during_the_write_loses_nothing(recorded_hook_calls):
+    """The write commits even though the task cannot be queued; the sweeper (run by beat)
+    delivers it once the broker is back."""
+    from config.celery import app
+
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    real_url = app.conf.broker_url
+    try:
+        app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+        app._pool = None
+        app.amqp._producer_pool = None
+        result = attributes_apply(
+            target=contact, values={"name": "Written while down"}, source=Source.REST_API, actor=API
+        )
+    finally:
+        app.conf.broker_url = real_url
+        app._pool = None
+        app.amqp._producer_pool = None
+    assert result.applied
+    assert Contact.objects.get(pk=contact.pk).name == "Written while down"
+    pending = AttributeOutbox.objects.get(target_id=contact.pk)
+    assert pending.processed_at is None
+    assert recorded_hook_calls == []
+
+    from qualification.tasks import sweep_outbox
+
+    AttributeOutbox.objects.filter(pk=pending.pk).update(
+        created_at=pending.created_at - timedelta(minutes=1)
+    )
+    sweep_outbox.delay()
+    assert wait_for(lambda: AttributeOutbox.objects.get(pk=pending.pk).processed_at is not None)
+    assert contact.pk in {e.target_id for e in recorded_hook_calls}

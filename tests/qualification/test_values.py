@@ -1,0 +1,126 @@
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qualification.models import DataAttribute, DataType
+from qualification.values import InvalidValue, TextRules, parse_value
+
+
+def attr(data_type, options=()):
+    return DataAttribute(name="x", label="X", data_type=data_type, options=list(options))
+
+
+@pytest.mark.parametrize(
+    ("data_type", "raw", "expected"),
+    [
+        (DataType.STRING, "  Gold plan ", "Gold plan"),
+        (DataType.STRING, "", None),
+        (DataType.STRING, None, None),
+        (DataType.INTEGER, 42, 42),
+        (DataType.INTEGER, "-7", -7),
+        (DataType.INTEGER, 3.0, 3),
+        (DataType.FLOAT, 19.99, 19.99),
+        (DataType.FLOAT, 3, 3.0),
+        (DataType.FLOAT, "2.5", 2.5),
+        (DataType.BOOLEAN, True, True),
+        (DataType.BOOLEAN, "yes", True),
+        (DataType.BOOLEAN, "FALSE", False),
+        (DataType.BOOLEAN, 0, False),
+        (DataType.DATE, "2026-02-28", "2026-02-28"),
+        (DataType.DATE, date(2026, 1, 2), "2026-01-02"),
+        (DataType.DATE, 1767225600, "2026-01-01"),
+        (DataType.DATETIME, "2026-01-31T14:30:00Z", "2026-01-31T14:30:00Z"),
+        (DataType.DATETIME, "2026-01-31T16:30:00+02:00", "2026-01-31T14:30:00Z"),
+        (DataType.DATETIME, "2026-01-31", "2026-01-31T00:00:00Z"),
+        (DataType.DATETIME, 1767225600, "2026-01-01T00:00:00Z"),
+        (DataType.DATETIME, "1767225600", "2026-01-01T00:00:00Z"),
+        (DataType.DATETIME, datetime(2026, 1, 1, 12, tzinfo=UTC), "2026-01-01T12:00:00Z"),
+    ],
+)
+def test_parses_valid_values_to_canonical_form(data_type, raw, expected):
+    assert parse_value(attr(data_type), raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("data_type", "raw", "message"),
+    [
+        (DataType.STRING, 12, "expected text"),
+        (DataType.INTEGER, "12.5", "expected a whole number"),
+        (DataType.INTEGER, True, "expected a whole number"),
+        (DataType.INTEGER, 2**70, "outside the range"),
+        (DataType.INTEGER, 1.5, "expected a whole number"),
+        (DataType.FLOAT, "abc", "expected a number"),
+        (DataType.FLOAT, "nan", "expected a number"),
+        (DataType.FLOAT, float("inf"), "expected a number"),
+        (DataType.FLOAT, False, "expected a number"),
+        (DataType.BOOLEAN, "maybe", "expected true or false"),
+        (DataType.BOOLEAN, 2, "expected true or false"),
+        (DataType.DATE, "31/01/2026", "expected a date as YYYY-MM-DD"),
+        (DataType.DATE, "2026-02-30", "expected a date"),
+        (DataType.DATE, datetime(2026, 1, 1, tzinfo=UTC), "expected a date"),
+        (DataType.DATETIME, "yesterday", "expected a date and time in ISO 8601"),
+        (DataType.DATETIME, [2026], "expected a date and time"),
+    ],
+)
+def test_refuses_invalid_values_saying_what_is_allowed(data_type, raw, message):
+    with pytest.raises(InvalidValue, match=message):
+        parse_value(attr(data_type), raw)
+
+
+def test_options_accept_only_listed_values_and_name_them():
+    gold = attr(DataType.OPTIONS, ["Bronze", "Silver", "Gold"])
+    assert parse_value(gold, "Gold") == "Gold"
+    with pytest.raises(InvalidValue, match="expected one of: Bronze, Silver, Gold"):
+        parse_value(gold, "gold")
+    with pytest.raises(InvalidValue):
+        parse_value(gold, 1)
+
+
+def test_text_rules_limit_length_and_check_emails():
+    text = attr(DataType.STRING)
+    with pytest.raises(InvalidValue, match="at most 5 are allowed"):
+        parse_value(text, "abcdef", TextRules(max_length=5))
+    with pytest.raises(InvalidValue, match="not a valid email"):
+        parse_value(text, "not-an-email", TextRules(is_email=True))
+    assert parse_value(text, "a@b.example", TextRules(is_email=True)) == "a@b.example"
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_any_64_bit_integer_round_trips_as_number_and_text(n):
+    assert parse_value(attr(DataType.INTEGER), n) == n
+    assert parse_value(attr(DataType.INTEGER), str(n)) == n
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_any_finite_float_round_trips(x):
+    assert parse_value(attr(DataType.FLOAT), x) == x
+    assert parse_value(attr(DataType.FLOAT), repr(x)) == x
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_any_datetime_round_trips_through_its_canonical_text(moment):
+    canonical = parse_value(attr(DataType.DATETIME), moment)
+    assert parse_value(attr(DataType.DATETIME), canonical) == canonical
+    assert canonical.endswith("Z")
+
+
+@given(st.dates())
+def test_any_date_round_trips(day):
+    assert parse_value(attr(DataType.DATE), day) == day.isoformat()
+    assert parse_value(attr(DataType.DATE), day.isoformat()) == day.isoformat()
+
+
+@given(
+    st.one_of(
+        st.text(), st.integers(), st.floats(), st.booleans(), st.none(), st.lists(st.integers())
+    )
+)
+def test_every_type_either_parses_or_explains(raw):
+    for data_type in DataType.values:
+        attribute = attr(data_type, ["A", "B"] if data_type == DataType.OPTIONS else ())
+        try:
+            parse_value(attribute, raw)
+        except InvalidValue as exc:
+            assert str(exc)
