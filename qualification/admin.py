@@ -3,7 +3,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Model
 from django.utils.html import format_html, format_html_join
 
@@ -16,6 +16,7 @@ from .models import (
     Tag,
 )
 from .services import (
+    Provenance,
     Source,
     StaleWriteError,
     attributes_apply,
@@ -77,29 +78,64 @@ class AttributeTargetAdmin(admin.ModelAdmin):
     `attributes_apply` (source "admin"), never written to the columns directly."""
 
     form = AttributeTargetForm
+    # Custom values are typed and validated per attribute; a raw JSON box would bypass that.
+    exclude = ("custom_attributes",)
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "version", "custom_values", "sources")
+        # Columns of attributes teammates may not write (last seen, browser, ...) are shown,
+        # not offered for editing: the write path would refuse them anyway.
+        not_ui_writable = DataAttribute.objects.filter(
+            model=self.model.attribute_model, is_standard=True
+        ).filter(models.Q(ui_writable=False) | models.Q(archived=True))
+        columns = [
+            self.model.standard_attribute_fields[name]
+            for name in not_ui_writable.values_list("name", flat=True)
+            if name in self.model.standard_attribute_fields
+        ]
+        return (
+            *super().get_readonly_fields(request, obj),
+            *columns,
+            "version",
+            "custom_values",
+            "sources",
+        )
 
     @admin.display(description="Custom attributes")
     def custom_values(self, obj) -> str:
         if not obj or not obj.custom_attributes:
             return "-"
-        return format_html(
-            "<dl>{}</dl>",
-            format_html_join("", "<dt>{}</dt><dd>{}</dd>", sorted(obj.custom_attributes.items())),
+        labels = dict(
+            DataAttribute.objects.filter(model=self.model.attribute_model).values_list(
+                "name", "label"
+            )
         )
+        rows = ((labels.get(k, k), v) for k, v in sorted(obj.custom_attributes.items()))
+        return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
     @admin.display(description="Where values came from")
     def sources(self, obj) -> str:
         if not obj or not obj.attribute_provenance:
             return "-"
-        rows = (
-            (name, p["actor_label"], p["source"], p["at"][:19].replace("T", " "))
-            for name, p in sorted(obj.attribute_provenance.items())
+        labels = dict(
+            DataAttribute.objects.filter(model=self.model.attribute_model).values_list(
+                "name", "label"
+            )
         )
+        rows = []
+        for name, stored in sorted(obj.attribute_provenance.items()):
+            held = Provenance.from_stored(stored)
+            rows.append(
+                (
+                    labels.get(name, name),
+                    held.actor_label,
+                    held.source_label,
+                    held.at.strftime("%Y-%m-%d %H:%M UTC"),
+                    " (manual edit holds it until re-synced)" if held.locked else "",
+                )
+            )
         return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}: {} via {} at {}</li>", rows)
+            "<ul>{}</ul>",
+            format_html_join("", "<li><strong>{}</strong>: {} via {}, {}{}</li>", rows),
         )
 
     def save_model(self, request, obj, form, change):

@@ -71,21 +71,8 @@ def contact_form(contact, **changes):
         "email": contact.email or "",
         "name": contact.name or "",
         "phone": "",
-        "avatar": "",
         "owner": "",
-        "signed_up_at_0": "",
-        "signed_up_at_1": "",
-        "last_seen_at_0": "",
-        "last_seen_at_1": "",
-        "web_sessions": "",
-        "os": "",
-        "browser": "",
-        "browser_language": "",
         "language_override": "",
-        "location_city": "",
-        "location_region": "",
-        "location_country": "",
-        "custom_attributes": "{}",
         "seen_version": contact.version,
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
@@ -137,6 +124,23 @@ def test_teammate_changes_go_through_the_write_path(client):
         "Priya Raman",
     )
     assert Contact.objects.get(pk=contact.pk).attribute_provenance["name"]["source"] == "admin"
+
+
+def test_admin_form_offers_no_way_around_the_write_path(client):
+    agent = UserFactory(role="Teammate")
+    contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
+    client.force_login(agent)
+    url = f"/admin/contacts/contact/{contact.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="custom_attributes"' not in page
+    assert 'name="browser"' not in page  # only the messenger writes it
+    assert 'name="name"' in page
+    client.post(
+        url,
+        contact_form(contact, custom_attributes='{"plan": "free"}', browser="Hacked", os="X"),
+    )
+    row = Contact.objects.get(pk=contact.pk)
+    assert (row.custom_attributes, row.browser, row.os) == ({}, None, None)
 
 
 def test_admin_form_shows_write_path_errors_beside_the_field(client):
