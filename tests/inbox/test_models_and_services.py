@@ -1,0 +1,58 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from inbox.models import ConversationPart, ConversationState, PartKind
+from inbox.services import conversation_close, conversation_part_add, conversation_start
+from tests.factories import ContactFactory, ConversationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_customer_message_reopens_a_closed_conversation():
+    contact = ContactFactory()
+    agent = UserFactory()
+    conversation = conversation_start(contact=contact, subject="Help", body="It broke")
+    conversation_part_add(
+        conversation=conversation, kind=PartKind.REPLY, body="On it", author=agent
+    )
+    conversation_close(conversation=conversation)
+    assert conversation.state == ConversationState.CLOSED
+    part = conversation_part_add(
+        conversation=conversation, kind=PartKind.CUSTOMER_MESSAGE, body="Still broken"
+    )
+    conversation.refresh_from_db()
+    assert conversation.state == ConversationState.OPEN
+    assert conversation.last_activity_at == part.created_at
+    assert [p.kind for p in conversation.parts.all()] == [
+        "customer_message",
+        "reply",
+        "customer_message",
+    ]
+
+
+def test_database_keeps_authors_consistent_with_the_kind_of_part():
+    conversation = ConversationFactory()
+    agent = UserFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConversationPart.objects.create(
+            conversation=conversation,
+            kind=PartKind.CUSTOMER_MESSAGE,
+            body="x",
+            author_user=agent,
+            created_at=conversation.last_activity_at,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConversationPart.objects.create(
+            conversation=conversation,
+            kind=PartKind.NOTE,
+            body="x",
+            author_contact=conversation.contact,
+            created_at=conversation.last_activity_at,
+        )
+
+
+def test_only_snoozed_conversations_have_a_snooze_time():
+    conversation = ConversationFactory()
+    conversation.snoozed_until = conversation.last_activity_at
+    with pytest.raises(IntegrityError), transaction.atomic():
+        conversation.save()
