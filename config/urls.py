@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Switchboard"
@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    # The inbox is the home page once it exists; until then the workspace lives in the admin.
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("attributes/", include("qualification.urls")),
+    path("", include("inbox.urls")),
+    path("", RedirectView.as_view(pattern_name="inbox", permanent=False), name="home"),
 ]

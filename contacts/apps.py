@@ -3,3 +3,18 @@ from django.apps import AppConfig
 
 class ContactsConfig(AppConfig):
     name = "contacts"
+
+    def ready(self) -> None:
+        from qualification.targets import TargetKind, register_target
+
+        from .models import Contact
+
+        register_target(
+            TargetKind(
+                name="contact",
+                model=Contact,
+                view_permission="contacts.view_contact",
+                change_permission="contacts.change_contact",
+                page_url_name="contact-detail",
+            )
+        )

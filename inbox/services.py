@@ -62,3 +62,26 @@ def conversation_close(*, conversation: Conversation) -> None:
         state=ConversationState.CLOSED, snoozed_until=None, updated_at=timezone.now()
     )
     conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])
+
+
+def conversation_assign(*, conversation: Conversation, assignee: AbstractBaseUser | None) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(
+        assignee=assignee, updated_at=timezone.now()
+    )
+    conversation.assignee = assignee
+
+
+def conversation_snooze(*, conversation: Conversation, until: datetime) -> None:
+    if until <= timezone.now():
+        raise ValueError("Snooze until a time in the future.")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=ConversationState.SNOOZED, snoozed_until=until, updated_at=timezone.now()
+    )
+    conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])
+
+
+def conversation_reopen(*, conversation: Conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=ConversationState.OPEN, snoozed_until=None, updated_at=timezone.now()
+    )
+    conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])

@@ -234,3 +234,23 @@ class AttributeTarget(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def attribute_column(cls, attribute: DataAttribute) -> models.Field:
+        """The model column that holds a standard attribute."""
+        try:
+            field_name = cls.standard_attribute_fields[attribute.name]
+        except KeyError:
+            raise LookupError(
+                f"Standard attribute {attribute.name!r} has no column on {cls.__name__}."
+            ) from None
+        return cls._meta.get_field(field_name)
+
+    def attribute_value(self, attribute: DataAttribute):
+        """The canonical value of a standard or custom attribute (None when unset)."""
+        from .values import to_canonical
+
+        if attribute.is_standard:
+            column = self.attribute_column(attribute)
+            return to_canonical(attribute.data_type, getattr(self, column.attname))
+        return self.custom_attributes.get(attribute.name)

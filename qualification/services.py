@@ -27,8 +27,9 @@ from .models import (
     DataType,
     Outcome,
     Precedence,
+    QualificationItem,
 )
-from .values import Canonical, InvalidValue, TextRules, parse_value, to_canonical, to_column
+from .values import Canonical, InvalidValue, TextRules, parse_value, to_column
 
 logger = logging.getLogger(__name__)
 
@@ -199,16 +200,6 @@ def _show(raw: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _attribute_column(model_cls: type[AttributeTarget], attribute: DataAttribute) -> models.Field:
-    try:
-        field_name = model_cls.standard_attribute_fields[attribute.name]
-    except KeyError:
-        raise LookupError(
-            f"Standard attribute {attribute.name!r} has no column on {model_cls.__name__}."
-        ) from None
-    return model_cls._meta.get_field(field_name)
-
-
 def _parse_one(
     *,
     model_cls: type[AttributeTarget],
@@ -240,7 +231,7 @@ def _parse_one(
             f"{attribute.label} ('{name}') cannot be written by {source_label(source)}. "
             "An admin can change who may write it in its data attribute settings.",
         )
-    column = _attribute_column(model_cls, attribute) if attribute.is_standard else None
+    column = model_cls.attribute_column(attribute) if attribute.is_standard else None
     rules = TextRules()
     if column is not None and column.max_length:
         rules = TextRules(max_length=column.max_length, is_email=attribute.name == "email")
@@ -320,22 +311,15 @@ def _conflicts(
         held = Provenance.from_stored(provenance.get(attribute.name))
         if held is not None and held.version > expected:
             conflicts.append(
-                Conflict(attribute.name, attribute.label, _read_value(target, attribute), held)
+                Conflict(attribute.name, attribute.label, target.attribute_value(attribute), held)
             )
     return conflicts
-
-
-def _read_value(target: AttributeTarget, attribute: DataAttribute) -> Canonical:
-    if attribute.is_standard:
-        column = _attribute_column(type(target), attribute)
-        return to_canonical(attribute.data_type, getattr(target, column.attname))
-    return target.custom_attributes.get(attribute.name)
 
 
 def _write_value(target: AttributeTarget, attribute: DataAttribute, value: Canonical) -> str:
     """Set the value on `target` and return the name of the column that changed."""
     if attribute.is_standard:
-        column = _attribute_column(type(target), attribute)
+        column = type(target).attribute_column(attribute)
         setattr(target, column.attname, to_column(attribute.data_type, value))
         return column.name
     if value is None:
@@ -415,7 +399,7 @@ def attributes_apply(
             )
 
         for name, (attribute, new) in parsed.items():
-            old = _read_value(current, attribute)
+            old = current.attribute_value(attribute)
             if _same(old, new, attribute.data_type):
                 result.unchanged.append(name)
                 continue
@@ -614,3 +598,61 @@ def outbox_sweep(*, older_than: timedelta = timedelta(seconds=5), limit: int = 5
         .values_list("pk", flat=True)[:limit]
     )
     return sum(outbox_deliver(outbox_id=pk) for pk in pending)
+
+
+# The qualification-data list ---------------------------------------------------------------------
+
+
+def _ordered_items(model: str) -> list[QualificationItem]:
+    return list(
+        QualificationItem.objects.select_for_update()
+        .filter(attribute__model=model)
+        .select_related("attribute")
+        .order_by("position", "id")
+    )
+
+
+def _renumber(items: list[QualificationItem]) -> None:
+    for index, item in enumerate(items, start=1):
+        item.position = index * 10
+    QualificationItem.objects.bulk_update(items, ["position"])
+
+
+def qualification_item_add(
+    *, attribute: DataAttribute, after: QualificationItem | None = None, at_top: bool = False
+) -> QualificationItem:
+    """Put an attribute on its model's qualification-data list: at the end by default, at the
+    top, or right after another item."""
+    if attribute.archived:
+        raise ValidationError(f"{attribute.label} is archived; unarchive it first.")
+    with transaction.atomic():
+        items = _ordered_items(attribute.model)
+        if any(i.attribute_id == attribute.pk for i in items):
+            raise ValidationError(f"{attribute.label} is already qualification data.")
+        item = QualificationItem.objects.create(attribute=attribute, position=0)
+        if at_top:
+            items.insert(0, item)
+        elif after is not None:
+            index = next((n for n, i in enumerate(items) if i.pk == after.pk), len(items) - 1)
+            items.insert(index + 1, item)
+        else:
+            items.append(item)
+        _renumber(items)
+    return item
+
+
+def qualification_item_move(*, item: QualificationItem, offset: int) -> None:
+    """Move an item up (negative offset) or down the list, stopping at either end."""
+    with transaction.atomic():
+        items = _ordered_items(item.attribute.model)
+        index = next(n for n, i in enumerate(items) if i.pk == item.pk)
+        target = max(0, min(len(items) - 1, index + offset))
+        items.insert(target, items.pop(index))
+        _renumber(items)
+
+
+def qualification_item_remove(*, item: QualificationItem) -> None:
+    with transaction.atomic():
+        model = item.attribute.model
+        item.delete()
+        _renumber(_ordered_items(model))

@@ -380,13 +380,29 @@ class Command(BaseCommand):
                     "lead_status": rng.choice(["New", "Contacted", "Qualified"]),
                     "trial_ends_on": (now + timedelta(days=rng.randint(1, 30))).date(),
                 }
-            person = contact_create(
-                role=Role.USER if is_user else Role.LEAD,
-                external_id=f"demo-user-{i:04d}" if is_user else None,
-                values=values,
-                source=Source.REST_API if is_user else Source.MESSENGER,
-                actor=api if is_user else messenger,
-            )
+            if is_user:
+                person = contact_create(
+                    external_id=f"demo-user-{i:04d}",
+                    values=values,
+                    source=Source.REST_API,
+                    actor=api,
+                )
+            else:
+                # A lead leaves their name and email in the messenger; a teammate qualifies
+                # the rest while chatting.
+                identity = ("name", "email", "phone")
+                person = contact_create(
+                    role=Role.LEAD,
+                    values={k: v for k, v in values.items() if k in identity},
+                    source=Source.MESSENGER,
+                    actor=messenger,
+                )
+                attributes_apply(
+                    target=person,
+                    values={k: v for k, v in values.items() if k not in identity},
+                    source=Source.QUALIFICATION,
+                    actor=agent,
+                )
             browser, os_name = rng.choice(BROWSERS)
             city, country = rng.choice(CITIES)
             attributes_apply(

@@ -1,0 +1,227 @@
+"""The teammate UI: the inbox, a conversation with the customer's data beside it, and the
+contact and company pages. Thin views: reads come from selectors, writes from services."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from companies.models import Company
+from contacts.models import Contact
+from qualification.selectors import (
+    HISTORY_SOURCES,
+    all_attributes,
+    attribute_history,
+    attribute_rows,
+)
+
+from . import services
+from .filters import ConversationFilter
+from .forms import AssignForm, PartForm, SnoozeForm
+from .models import Conversation
+from .pagination import keyset_page
+from .selectors import (
+    conversation_for_page,
+    customer_panel,
+    inbox_conversations,
+    teammate_names,
+    teammates,
+)
+
+PAGE_SIZE = 25
+
+
+@login_required
+@permission_required("inbox.view_conversation", raise_exception=True)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    filters = ConversationFilter(request.GET, queryset=inbox_conversations(), user=request.user)
+    if filters.is_valid():
+        page = keyset_page(
+            filters.qs, field="last_activity_at", cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        )
+    else:
+        page = keyset_page(
+            Conversation.objects.none(), field="last_activity_at", cursor=None, size=1
+        )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "title": "Inbox",
+        "section": "inbox",
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    if request.htmx and request.htmx.target == "conversation-list":
+        return render(request, "inbox/inbox.html#conversation-list", context)
+    return render(request, "inbox/inbox.html", context)
+
+
+def _company_id(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET.get("company", ""))
+    except ValueError:
+        return None
+
+
+def _conversation_context(request: HttpRequest, conversation: Conversation) -> dict:
+    users = teammates()
+    names = teammate_names(users)
+    return {
+        "title": conversation.subject or f"Conversation with {conversation.contact}",
+        "section": "inbox",
+        "conversation": conversation,
+        "parts": list(conversation.parts.all()),
+        "teammates": users,
+        "can_act": request.user.has_perm("inbox.change_conversation"),
+        "can_write": request.user.has_perm("inbox.add_conversationpart"),
+        "part_form": PartForm(),
+        "assign_form": AssignForm(teammates=users, initial={"assignee": conversation.assignee_id}),
+        "snooze_form": SnoozeForm(),
+        **customer_panel(
+            contact=conversation.contact,
+            company_id=_company_id(request),
+            can_edit_contact=request.user.has_perm("contacts.change_contact"),
+            can_edit_company=request.user.has_perm("companies.change_company"),
+            names=names,
+        ),
+    }
+
+
+@login_required
+@permission_required("inbox.view_conversation", raise_exception=True)
+@require_GET
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_for_page(pk)
+    context = _conversation_context(request, conversation)
+    if request.htmx and request.htmx.target == "company-panel":
+        return render(request, "inbox/conversation.html#company-panel", context)
+    return render(request, "inbox/conversation.html", context)
+
+
+@login_required
+@require_POST
+def conversation_part_create(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.has_perm("inbox.add_conversationpart"):
+        raise PermissionDenied
+    conversation = get_object_or_404(Conversation, pk=pk)
+    form = PartForm(request.POST)
+    if form.is_valid():
+        services.conversation_part_add(
+            conversation=conversation,
+            kind=form.cleaned_data["kind"],
+            body=form.cleaned_data["body"],
+            author=request.user,
+        )
+        if not request.htmx:
+            return redirect("conversation", pk=pk)
+        form = PartForm()
+    context = _conversation_context(request, conversation_for_page(pk))
+    context["part_form"] = form
+    status = 422 if form.errors else 200
+    return render(request, "inbox/conversation.html#thread", context, status=status)
+
+
+@login_required
+@require_POST
+def conversation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if not request.user.has_perm("inbox.change_conversation"):
+        raise PermissionDenied
+    conversation = get_object_or_404(Conversation, pk=pk)
+    status = 200
+    error = ""
+    if action == "assign":
+        form = AssignForm(request.POST, teammates=teammates())
+        if form.is_valid():
+            assignee_id = form.cleaned_data["assignee"]
+            assignee = next((u for u in teammates() if u.pk == assignee_id), None)
+            services.conversation_assign(conversation=conversation, assignee=assignee)
+        else:
+            status, error = 422, "Pick a teammate to assign."
+    elif action == "snooze":
+        form = SnoozeForm(request.POST)
+        if form.is_valid():
+            services.conversation_snooze(conversation=conversation, until=form.snooze_until())
+        else:
+            status, error = 422, "Pick how long to snooze for."
+    elif action == "close":
+        services.conversation_close(conversation=conversation)
+    elif action == "reopen":
+        services.conversation_reopen(conversation=conversation)
+    else:
+        return HttpResponse(status=404)
+    if not request.htmx:
+        return redirect("conversation", pk=pk)
+    context = _conversation_context(request, conversation_for_page(pk))
+    context["action_error"] = error
+    return render(request, "inbox/conversation.html#header", context, status=status)
+
+
+def _history_context(request: HttpRequest, target_type: str, target_id: int) -> dict:
+    source = request.GET.get("source", "")
+    before = request.GET.get("before", "")
+    return {
+        "changes": attribute_history(
+            target_type=target_type,
+            target_id=target_id,
+            source=source or None,
+            before_id=int(before) if before.isdigit() else None,
+        ),
+        "sources": HISTORY_SOURCES,
+        "source": source,
+    }
+
+
+@login_required
+@permission_required("contacts.view_contact", raise_exception=True)
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        Contact.objects.select_related("owner").prefetch_related("tags"),
+        pk=pk,
+    )
+    history = _history_context(request, "contact", contact.pk)
+    if request.htmx and request.htmx.target == "timeline":
+        return render(request, "qualification/timeline.html#timeline", history)
+    users = teammates()
+    context = {
+        "title": str(contact),
+        "contact": contact,
+        "rows": attribute_rows(
+            target=contact,
+            attributes=all_attributes("contact"),
+            can_edit=request.user.has_perm("contacts.change_contact"),
+            teammates=teammate_names(users),
+        ),
+        "memberships": contact.memberships.select_related("company").order_by("linked_at"),
+        "conversations": contact.conversations.select_related("assignee").order_by(
+            "-last_activity_at"
+        )[:50],
+        **history,
+    }
+    return render(request, "inbox/contact_detail.html", context)
+
+
+@login_required
+@permission_required("companies.view_company", raise_exception=True)
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company.objects.prefetch_related("tags"), pk=pk)
+    history = _history_context(request, "company", company.pk)
+    if request.htmx and request.htmx.target == "timeline":
+        return render(request, "qualification/timeline.html#timeline", history)
+    context = {
+        "title": str(company),
+        "company": company,
+        "rows": attribute_rows(
+            target=company,
+            attributes=all_attributes("company"),
+            can_edit=request.user.has_perm("companies.change_company"),
+        ),
+        "memberships": company.memberships.select_related("contact").order_by("linked_at")[:200],
+        "people_count": company.memberships.count(),
+        **history,
+    }
+    return render(request, "inbox/company_detail.html", context)

@@ -1,0 +1,73 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import DataAttribute, DataType
+from .selectors import AttributeRow
+
+
+def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
+    """A typed input for the attribute. Parsing and validation stay with the write path; the
+    field only collects text (or a checkbox) in the shape the browser offers."""
+    attrs = {"autofocus": True, "id": f"{row.dom_id}-input", "autocomplete": "off"}
+    match attribute.data_type:
+        case DataType.INTEGER if attribute.is_standard and attribute.name == "owner_id":
+            teammates = get_user_model().objects.filter(is_active=True).order_by("first_name")
+            choices = [("", "Nobody")] + [
+                (str(u.pk), u.get_full_name() or u.get_username()) for u in teammates
+            ]
+            return forms.ChoiceField(choices=choices, required=False, widget=forms.Select(attrs))
+        case DataType.INTEGER:
+            return forms.CharField(required=False, widget=forms.NumberInput(attrs | {"step": "1"}))
+        case DataType.FLOAT:
+            return forms.CharField(
+                required=False, widget=forms.NumberInput(attrs | {"step": "any"})
+            )
+        case DataType.BOOLEAN:
+            return forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs))
+        case DataType.DATE:
+            return forms.CharField(required=False, widget=forms.DateInput(attrs | {"type": "date"}))
+        case DataType.DATETIME:
+            return forms.CharField(
+                required=False,
+                widget=forms.DateTimeInput(attrs | {"type": "datetime-local", "step": "1"}),
+                help_text="In UTC.",
+            )
+        case DataType.OPTIONS:
+            choices = [("", "No value")] + [(o, o) for o in attribute.options]
+            # A stored value that is no longer an option stays visible until it is changed.
+            if row.value and row.value not in attribute.options:
+                choices.append((row.value, f"{row.value} (no longer an option)"))
+            return forms.ChoiceField(choices=choices, required=False, widget=forms.Select(attrs))
+    if attribute.name == "email":
+        return forms.CharField(required=False, widget=forms.EmailInput(attrs))
+    return forms.CharField(required=False, widget=forms.TextInput(attrs))
+
+
+def _initial(row: AttributeRow):
+    if row.value is None:
+        return ""
+    if row.attribute.data_type == DataType.DATETIME:
+        return row.value_as_datetime.strftime("%Y-%m-%dT%H:%M:%S")
+    return row.value
+
+
+class AttributeValueForm(forms.Form):
+    """Edits one attribute's value; `version` is the target version the teammate saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, row: AttributeRow, **kwargs):
+        kwargs.setdefault("initial", {"value": _initial(row), "version": row.target_version})
+        super().__init__(*args, **kwargs)
+        self.row = row
+        self.fields["value"] = _value_field(row.attribute, row)
+        self.fields["value"].label = row.attribute.label
+
+    def raw_value(self):
+        """The submitted value as the write path should parse it."""
+        value = self.cleaned_data.get("value")
+        if self.row.attribute.data_type == DataType.DATETIME and value:
+            # datetime-local sends no zone; the form says the time is in UTC.
+            return value if value.endswith("Z") or "+" in value[10:] else f"{value}Z"
+        return value

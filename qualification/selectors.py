@@ -1,0 +1,222 @@
+"""Reads for the qualification panel, attribute pages and history. N+1 free: callers pass the
+targets and attributes they already loaded; nothing here queries per row."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+
+from .models import (
+    AttributeChange,
+    AttributeModel,
+    AttributeTarget,
+    DataAttribute,
+    DataType,
+    Precedence,
+    QualificationItem,
+)
+from .services import MANUAL_SOURCES, Provenance, Source, source_label
+from .values import Canonical
+
+APP_POLICY_FIELDS = ("api_writable", "messenger_writable", "apps_writable")
+
+
+def qualification_attributes(model: str) -> list[DataAttribute]:
+    """The admin's qualification-data list for people or companies, in order, unarchived."""
+    items = (
+        QualificationItem.objects.filter(attribute__model=model, attribute__archived=False)
+        .select_related("attribute")
+        .order_by("position", "id")
+    )
+    return [item.attribute for item in items]
+
+
+def qualification_attributes_by_model() -> dict[str, list[DataAttribute]]:
+    """Both lists in one query, for a page that shows a person and their company."""
+    lists: dict[str, list[DataAttribute]] = {m: [] for m in AttributeModel.values}
+    items = (
+        QualificationItem.objects.filter(attribute__archived=False)
+        .select_related("attribute")
+        .order_by("position", "id")
+    )
+    for item in items:
+        lists[item.attribute.model].append(item.attribute)
+    return lists
+
+
+def all_attributes(model: str) -> list[DataAttribute]:
+    """Every unarchived attribute of people or companies: standard ones first."""
+    return list(
+        DataAttribute.objects.filter(model=model, archived=False).order_by("-is_standard", "label")
+    )
+
+
+def describe_provenance(held: Provenance | None) -> str:
+    """'Set by Messenger 3 minutes ago', 'Set by Priya in a conversation yesterday', ..."""
+    if held is None:
+        return "Never set"
+    when = naturaltime(held.at)
+    match held.source:
+        case Source.QUALIFICATION:
+            return f"Set by {held.actor_label} in a conversation {when}"
+        case Source.ADMIN:
+            return f"Set by {held.actor_label} in the admin {when}"
+        case Source.MESSENGER | Source.MESSENGER_VERIFIED:
+            return f"Set by {held.source_label} {when}"
+        case Source.REST_API:
+            return f"Set through the REST API by {held.actor_label} {when}"
+        case Source.CSV_IMPORT:
+            return f"Imported from CSV ({held.actor_label}) {when}"
+        case Source.WORKFLOW:
+            return f"Set by workflow {held.actor_label} {when}"
+    if held.source.startswith(Source.APP_PREFIX):
+        return f"Synced from {source_label(held.source)} {when}"
+    return f"Set by {held.actor_label} ({held.source_label}) {when}"
+
+
+def format_value(attribute: DataAttribute, value: Canonical, teammates: dict[int, str]) -> str:
+    if value is None:
+        return ""
+    match attribute.data_type:
+        case DataType.BOOLEAN:
+            return "Yes" if value else "No"
+        case DataType.INTEGER:
+            if attribute.is_standard and attribute.name == "owner_id":
+                return teammates.get(value, f"Teammate #{value}")
+            return f"{value:,}"
+        case DataType.FLOAT:
+            return f"{value:,.2f}".rstrip("0").rstrip(".")
+        case DataType.DATE:
+            return date.fromisoformat(value).strftime("%b %-d, %Y")
+        case DataType.DATETIME:
+            return parse_datetime(value).strftime("%b %-d, %Y %H:%M UTC")
+    return str(value)
+
+
+@dataclass
+class AttributeRow:
+    """One attribute of one target, as the panel shows it."""
+
+    attribute: DataAttribute
+    target_type: str
+    target_id: int
+    target_version: int
+    value: Canonical
+    provenance: Provenance | None
+    can_edit: bool
+    display: str
+
+    @property
+    def dom_id(self) -> str:
+        return f"attr-{self.target_type}-{self.target_id}-{self.attribute.pk}"
+
+    @property
+    def provenance_text(self) -> str:
+        return describe_provenance(self.provenance)
+
+    @property
+    def app_can_write(self) -> bool:
+        return any(getattr(self.attribute, f) for f in APP_POLICY_FIELDS)
+
+    @property
+    def editable(self) -> bool:
+        return self.can_edit and self.attribute.ui_writable and not self.attribute.archived
+
+    @property
+    def held(self) -> bool:
+        """A manual edit holds the value until someone re-syncs it."""
+        return (
+            self.attribute.precedence == Precedence.MANUAL_WINS
+            and self.provenance is not None
+            and self.provenance.locked
+        )
+
+    @property
+    def app_will_overwrite(self) -> bool:
+        """A manual value that the app's next update will replace."""
+        return (
+            self.attribute.precedence == Precedence.APP_WINS
+            and self.app_can_write
+            and self.provenance is not None
+            and self.provenance.source in MANUAL_SOURCES
+        )
+
+    @property
+    def value_as_datetime(self) -> datetime | None:
+        if self.attribute.data_type == DataType.DATETIME and self.value:
+            return parse_datetime(self.value)
+        return None
+
+
+def attribute_rows(
+    *,
+    target: AttributeTarget,
+    attributes: list[DataAttribute],
+    can_edit: bool,
+    teammates: dict[int, str] | None = None,
+) -> list[AttributeRow]:
+    teammates = teammates or {}
+    rows = []
+    for attribute in attributes:
+        value = target.attribute_value(attribute)
+        rows.append(
+            AttributeRow(
+                attribute=attribute,
+                target_type=type(target).attribute_model,
+                target_id=target.pk,
+                target_version=target.version,
+                value=value,
+                provenance=Provenance.from_stored(target.attribute_provenance.get(attribute.name)),
+                can_edit=can_edit,
+                display=format_value(attribute, value, teammates),
+            )
+        )
+    return rows
+
+
+def attribute_history(
+    *,
+    target_type: str,
+    target_id: int,
+    attribute_name: str | None = None,
+    source: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> QuerySet[AttributeChange]:
+    """A target's history, newest first, optionally for one attribute or one kind of source
+    ("app" selects every app). Page with `before_id` (the id of the last row shown)."""
+    changes = AttributeChange.objects.filter(target_type=target_type, target_id=target_id)
+    if attribute_name:
+        changes = changes.filter(attribute_name=attribute_name)
+    if source == "app":
+        changes = changes.filter(source__startswith=Source.APP_PREFIX)
+    elif source:
+        changes = changes.filter(source=source)
+    if before_id:
+        changes = changes.filter(id__lt=before_id)
+    return changes.select_related("attribute").order_by("-id")[:limit]
+
+
+HISTORY_SOURCES = [
+    ("", "All sources"),
+    (Source.QUALIFICATION, "Teammates in conversations"),
+    (Source.ADMIN, "Admin"),
+    (Source.MESSENGER, "Messenger"),
+    (Source.MESSENGER_VERIFIED, "Messenger (verified)"),
+    (Source.REST_API, "REST API"),
+    (Source.CSV_IMPORT, "CSV imports"),
+    (Source.WORKFLOW, "Workflows"),
+    ("app", "Apps"),
+]
+
+
+def display_history_value(change: AttributeChange, value: Any, teammates=None) -> str:
+    if change.attribute is None or value is None:
+        return "" if value is None else str(value)
+    try:
+        return format_value(change.attribute, value, teammates or {})
+    except (TypeError, ValueError):
+        return str(value)

@@ -1,0 +1,64 @@
+// The little the inbox adds to htmx: keyboard use in inline edits, focus after swaps, and a
+// visible message when a request fails.
+(function () {
+  "use strict";
+
+  document.addEventListener("keydown", function (event) {
+    var form = event.target.closest && event.target.closest("form.qd-editing, form.qd-conflict");
+    if (!form) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      var cancel = form.querySelector("[data-cancel]");
+      if (cancel) cancel.click();
+    } else if (event.key === "Enter" && event.target.tagName !== "TEXTAREA" &&
+               event.target.tagName !== "BUTTON" && event.target.tagName !== "A") {
+      // Checkboxes and selects do not submit on Enter by themselves.
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  // Links styled as buttons also answer the space bar, like real buttons.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === " " && event.target.matches && event.target.matches("a[role=button]")) {
+      event.preventDefault();
+      event.target.click();
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.detail.elt;
+    if (!swapped || !swapped.querySelectorAll) return;
+    var row = swapped.matches("[data-focus-after-swap]") ? swapped : swapped.querySelector("[data-focus-after-swap]");
+    if (row) {
+      var target = row.querySelector(".qd-edit") || row;
+      if (target === row) row.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+  });
+
+  function showAlert(text) {
+    var alert = document.getElementById("sb-alert");
+    if (!alert) return;
+    alert.textContent = text;
+    alert.hidden = false;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 403) {
+      showAlert("You don't have permission to do that. Nothing was changed.");
+    } else if (status === 404) {
+      showAlert("That record no longer exists. Reload the page.");
+    } else {
+      showAlert("Something went wrong on the server (" + status + "). Nothing was changed; please try again.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showAlert("Switchboard could not be reached. Check your connection; nothing was changed.");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var alert = document.getElementById("sb-alert");
+    if (alert) alert.hidden = true;
+  });
+})();

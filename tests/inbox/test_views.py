@@ -1,0 +1,354 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from inbox.models import Conversation, ConversationPart, ConversationState, PartKind
+from qualification.models import DataAttribute, QualificationItem
+from tests.factories import (
+    CompanyFactory,
+    CompanyMembershipFactory,
+    ContactFactory,
+    ConversationFactory,
+    ConversationPartFactory,
+    DataAttributeFactory,
+    QualificationItemFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+HTMX_LIST = {"HX-Request": "true", "HX-Target": "conversation-list"}
+
+
+@pytest.fixture
+def agent():
+    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
+
+
+@pytest.fixture
+def viewer():
+    return UserFactory(username="victor", role="Viewer")
+
+
+def conversation_with(contact=None, *, minutes_ago=0, **kwargs):
+    return ConversationFactory(
+        contact=contact or ContactFactory(),
+        last_activity_at=timezone.now() - timedelta(minutes=minutes_ago),
+        **kwargs,
+    )
+
+
+def listed(response):
+    return [c.pk for c in response.context["page"].items]
+
+
+# Inbox -------------------------------------------------------------------------------------------
+
+
+def test_inbox_shows_open_conversations_newest_first(client, agent):
+    old = conversation_with(minutes_ago=50)
+    new = conversation_with(minutes_ago=5)
+    closed = conversation_with(state=ConversationState.CLOSED)
+    client.force_login(agent)
+    response = client.get("/inbox/")
+    assert response.status_code == 200
+    assert listed(response) == [new.pk, old.pk]
+    assert listed(client.get("/inbox/?state=all")) == [closed.pk, new.pk, old.pk]
+    assert listed(client.get("/inbox/?state=closed")) == [closed.pk]
+
+
+def test_inbox_filters_live_in_the_url(client, agent):
+    other = UserFactory(username="ada", role="Teammate")
+    vip = TagFactory(name="VIP")
+    tagged_lead = ContactFactory(
+        role="lead", values={"name": "Lena Lead", "email": "lena@x.example"}
+    )
+    tagged_lead.tags.add(vip)
+    with_company = ContactFactory(values={"name": "Carl Company", "email": "carl@acme.example"})
+    CompanyMembershipFactory(contact=with_company)
+    mine = conversation_with(assignee=agent, subject="Refund please")
+    theirs = conversation_with(assignee=other)
+    unassigned = conversation_with(tagged_lead, subject="Hello")
+    at_company = conversation_with(with_company)
+    client.force_login(agent)
+
+    def pks(query):
+        return set(listed(client.get(f"/inbox/?{query}")))
+
+    assert pks("assignee=mine") == {mine.pk}
+    assert pks(f"assignee={other.pk}") == {theirs.pk}
+    assert pks("assignee=unassigned") == {unassigned.pk, at_company.pk}
+    assert pks(f"tag={vip.pk}") == {unassigned.pk}
+    assert pks("role=lead") == {unassigned.pk}
+    assert pks("has_company=yes") == {at_company.pk}
+    assert at_company.pk not in pks("has_company=no")
+    assert pks("q=refund") == {mine.pk}
+    assert pks("q=lena@x") == {unassigned.pk}
+    assert pks("q=Carl") == {at_company.pk}
+    response = client.get("/inbox/?assignee=nobody-like-this")
+    assert response.status_code == 200 and listed(response) == []
+
+
+def test_inbox_pages_by_cursor_and_swaps_only_the_list_for_htmx(client, agent):
+    conversations = [conversation_with(minutes_ago=i) for i in range(30)]
+    client.force_login(agent)
+    first = client.get("/inbox/")
+    assert listed(first) == [c.pk for c in conversations[:25]]
+    cursor = first.context["page"].next_cursor
+    second = client.get(f"/inbox/?cursor={cursor}")
+    assert listed(second) == [c.pk for c in conversations[25:]]
+    assert second.context["page"].next_cursor is None
+    partial = client.get(f"/inbox/?cursor={cursor}", headers=HTMX_LIST).content.decode()
+    assert "<html" not in partial and 'id="conversation-list"' in partial
+    assert f"/inbox/conversations/{conversations[29].pk}/" in partial
+    assert f"/inbox/conversations/{conversations[0].pk}/" not in partial
+    assert client.get("/inbox/?cursor=garbage").status_code == 200
+
+
+def test_inbox_query_count_does_not_grow_with_conversations(
+    client, agent, django_assert_num_queries
+):
+    tag = TagFactory()
+    for i in range(3):
+        contact = ContactFactory()
+        contact.tags.add(tag)
+        conversation_with(contact, minutes_ago=i, assignee=agent)
+    client.force_login(agent)
+    client.get("/inbox/")
+    # session, user, permissions (2), teammates for the filter, tags for the filter,
+    # conversations, their contacts' tags.
+    with django_assert_num_queries(8):
+        client.get("/inbox/")
+    for i in range(20):
+        contact = ContactFactory()
+        contact.tags.add(tag)
+        ConversationPartFactory(conversation=conversation_with(contact, minutes_ago=10 + i))
+    with django_assert_num_queries(8):
+        response = client.get("/inbox/")
+    assert len(listed(response)) == 23
+
+
+# Conversation -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def conversation(agent):
+    contact = ContactFactory(values={"name": "Ada Lovelace", "email": "ada@example.com"})
+    CompanyMembershipFactory(contact=contact, company=CompanyFactory(values={"name": "Acme"}))
+    conversation = conversation_with(contact, subject="Export broken")
+    ConversationPartFactory(conversation=conversation, body="The export spins forever")
+    ConversationPartFactory(
+        conversation=conversation, kind=PartKind.NOTE, author_user=agent, body="Known bug"
+    )
+    return conversation
+
+
+def test_conversation_page_shows_thread_and_qualification_panel(client, agent, conversation):
+    job = DataAttributeFactory(name="job_title", label="Job title")
+    QualificationItemFactory(attribute=job, position=5)  # before the default name/email/phone
+    client.force_login(agent)
+    html = client.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
+    assert "The export spins forever" in html and "Known bug" in html
+    assert html.index("Job title") < html.index(">Name<")
+    for label in ("Job title", "Name", "Email", "Phone", "Company name", "Company size"):
+        assert f'aria-label="Edit {label}"' in html
+    assert "Send reply" in html and "Add internal note" in html
+
+
+def test_conversation_company_picker_and_empty_state(client, agent, conversation):
+    second = CompanyFactory(values={"name": "Globex"})
+    CompanyMembershipFactory(contact=conversation.contact, company=second)
+    client.force_login(agent)
+    url = f"/inbox/conversations/{conversation.pk}/"
+    html = client.get(url).content.decode()
+    assert 'id="company-picker"' in html
+    panel = client.get(
+        f"{url}?company={second.pk}", headers={"HX-Request": "true", "HX-Target": "company-panel"}
+    )
+    assert b"Globex" in panel.content and b"<html" not in panel.content
+
+    lonely = conversation_with(ContactFactory(values={"name": "Solo"}))
+    html = client.get(f"/inbox/conversations/{lonely.pk}/").content.decode()
+    assert "Solo isn't linked to a company yet" in html
+
+
+def test_conversation_page_query_count_is_constant(
+    client, agent, conversation, django_assert_num_queries
+):
+    client.force_login(agent)
+    url = f"/inbox/conversations/{conversation.pk}/"
+    client.get(url)
+    # session, user, perms (2); conversation; parts; memberships; tags; teammates;
+    # qualification lists.
+    with django_assert_num_queries(10):
+        client.get(url)
+    for i in range(15):
+        ConversationPartFactory(conversation=conversation, kind=PartKind.REPLY, body=f"r{i}")
+        QualificationItemFactory(attribute=DataAttributeFactory(name=f"q_{i}"))
+        QualificationItemFactory(attribute=DataAttributeFactory(model="company", name=f"c_{i}"))
+    with django_assert_num_queries(10):
+        client.get(url)
+
+
+def test_composer_adds_replies_and_notes(client, agent, conversation):
+    client.force_login(agent)
+    url = reverse("conversation-part-create", args=[conversation.pk])
+    response = client.post(
+        url, {"body": "Fixed now!", "kind": "reply"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and b"Fixed now!" in response.content
+    client.post(url, {"body": "Tell billing", "kind": "note"}, headers={"HX-Request": "true"})
+    kinds = list(conversation.parts.order_by("id").values_list("kind", "body"))
+    assert kinds[-2:] == [("reply", "Fixed now!"), ("note", "Tell billing")]
+    empty = client.post(url, {"body": "  ", "kind": "reply"}, headers={"HX-Request": "true"})
+    assert empty.status_code == 422 and b"Write something before sending." in empty.content
+    assert client.post(url, {"body": "no js", "kind": "reply"}).status_code == 302
+
+
+def test_actions_assign_snooze_close_reopen(client, agent, conversation):
+    client.force_login(agent)
+
+    def act(action, **data):
+        return client.post(
+            reverse("conversation-action", args=[conversation.pk, action]),
+            data,
+            headers={"HX-Request": "true"},
+        )
+
+    assert act("assign", assignee=agent.pk).status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent
+    act("snooze", until="tomorrow")
+    conversation.refresh_from_db()
+    assert conversation.state == "snoozed" and conversation.snoozed_until > timezone.now()
+    act("reopen")
+    conversation.refresh_from_db()
+    assert conversation.state == "open" and conversation.snoozed_until is None
+    response = act("close")
+    assert b"Closed" in response.content
+    assert act("assign", assignee="").status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.assignee is None and conversation.state == "closed"
+    assert act("snooze", until="forever").status_code == 422
+    assert act("explode").status_code == 404
+
+
+def test_viewer_gets_no_controls_and_403_on_every_write(client, viewer, conversation):
+    client.force_login(viewer)
+    html = client.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
+    assert "Send reply" not in html and "Edit Name" not in html and ">Close<" not in html
+    parts_before = ConversationPart.objects.count()
+    assert (
+        client.post(
+            reverse("conversation-part-create", args=[conversation.pk]),
+            {"body": "x", "kind": "reply"},
+        ).status_code
+        == 403
+    )
+    for action in ("assign", "snooze", "close", "reopen"):
+        response = client.post(reverse("conversation-action", args=[conversation.pk, action]))
+        assert response.status_code == 403
+    assert ConversationPart.objects.count() == parts_before
+    assert Conversation.objects.get(pk=conversation.pk).state == "open"
+
+
+def test_pages_require_login(client, conversation):
+    for url in (
+        "/inbox/",
+        f"/inbox/conversations/{conversation.pk}/",
+        f"/contacts/{conversation.contact_id}/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# Contact and company pages -----------------------------------------------------------------------
+
+
+def test_contact_page_shows_everything_with_a_filterable_timeline(client, agent, conversation):
+    from qualification.services import Actor, attributes_apply
+
+    contact = conversation.contact
+    attributes_apply(
+        target=contact,
+        values={"phone": "+1 555"},
+        source="rest_api",
+        actor=Actor("api_token", "1", "Sync token"),
+    )
+    client.force_login(agent)
+    html = client.get(f"/contacts/{contact.pk}/").content.decode()
+    for expected in (
+        "Ada Lovelace",
+        "Acme",
+        "Export broken",
+        "Sync token",
+        "Last seen",
+        'aria-label="Edit Phone"',
+    ):
+        assert expected in html
+    timeline = client.get(
+        f"/contacts/{contact.pk}/?source=rest_api",
+        headers={"HX-Request": "true", "HX-Target": "timeline"},
+    ).content.decode()
+    assert "Sync token" in timeline and "Test factory" not in timeline
+
+
+def test_company_page_lists_people_and_attributes(client, agent, conversation):
+    company = conversation.contact.companies.get()
+    client.force_login(agent)
+    html = client.get(f"/companies/{company.pk}/").content.decode()
+    assert "Ada Lovelace" in html and 'aria-label="Edit Company name"' in html
+
+
+# Qualification-data settings ---------------------------------------------------------------------
+
+
+def test_admin_orders_the_qualification_list(client):
+    admin = UserFactory(username="ada-admin", role="Admin")
+    job = DataAttributeFactory(name="job_title", label="Job title")
+    client.force_login(admin)
+    url = "/admin/qualification/qualificationitem/?model=contact"
+    page = client.get(url).content.decode()
+    assert "Move Name up" in page and "Job title" in page
+
+    email_item = QualificationItem.objects.get(attribute__name="email", attribute__model="contact")
+    client.post(url, {"action": "add", "attribute": job.pk, "position": email_item.pk})
+    order = list(
+        QualificationItem.objects.filter(attribute__model="contact")
+        .order_by("position")
+        .values_list("attribute__name", flat=True)
+    )
+    assert order == ["name", "email", "job_title", "phone"]
+    job_item = QualificationItem.objects.get(attribute=job)
+    client.post(url, {"action": "up", "item": job_item.pk})
+    client.post(url, {"action": "remove", "item": email_item.pk})
+    order = list(
+        QualificationItem.objects.filter(attribute__model="contact")
+        .order_by("position")
+        .values_list("attribute__name", flat=True)
+    )
+    assert order == ["name", "job_title", "phone"]
+    response = client.post(url, {"action": "add", "attribute": job.pk}, follow=True)
+    assert "already qualification data" in response.content.decode()
+
+
+def test_teammate_cannot_change_the_qualification_list(client, agent):
+    client.force_login(agent)
+    url = "/admin/qualification/qualificationitem/?model=contact"
+    page = client.get(url)
+    assert page.status_code == 200 and b"Move Name up" not in page.content
+    name_item = QualificationItem.objects.get(attribute__name="name", attribute__model="contact")
+    assert client.post(url, {"action": "remove", "item": name_item.pk}).status_code == 403
+    assert QualificationItem.objects.filter(pk=name_item.pk).exists()
+
+
+def test_archived_attributes_leave_the_panel(client, agent, conversation):
+    job = DataAttributeFactory(name="job_title", label="Job title")
+    QualificationItemFactory(attribute=job)
+    client.force_login(agent)
+    url = f"/inbox/conversations/{conversation.pk}/"
+    assert "Edit Job title" in client.get(url).content.decode()
+    DataAttribute.objects.filter(pk=job.pk).update(archived=True)
+    assert "Job title" not in client.get(url).content.decode()

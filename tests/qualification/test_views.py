@@ -1,0 +1,224 @@
+import pytest
+from django.urls import reverse
+
+from contacts.models import Contact
+from qualification.models import AttributeChange, DataType, Precedence
+from qualification.services import Actor, Source, attributes_apply
+from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+APP = Actor("api_token", "9", "Billing sync")
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def agent():
+    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
+
+
+@pytest.fixture
+def viewer():
+    return UserFactory(username="victor", role="Viewer")
+
+
+@pytest.fixture
+def contact():
+    return ContactFactory(values={"name": "Ada Lovelace", "email": "ada@example.com"})
+
+
+def urls(contact, attribute):
+    args = ["contact", contact.pk, attribute.pk]
+    return {
+        "row": reverse("attribute-row", args=args),
+        "edit": reverse("attribute-edit", args=args),
+        "resync": reverse("attribute-resync", args=args),
+        "history": reverse("attribute-history", args=args),
+    }
+
+
+def save(client, contact, attribute, value, *, version=None, htmx=True, **extra):
+    data = {"value": value, "version": version or Contact.objects.get(pk=contact.pk).version}
+    data.update(extra)
+    return client.post(urls(contact, attribute)["row"], data, headers=HTMX if htmx else {})
+
+
+@pytest.mark.parametrize(
+    ("data_type", "posted", "stored", "shown"),
+    [
+        (DataType.STRING, "Head of Support", "Head of Support", "Head of Support"),
+        (DataType.INTEGER, "42", 42, "42"),
+        (DataType.FLOAT, "19.5", 19.5, "19.5"),
+        (DataType.BOOLEAN, "on", True, "Yes"),
+        (DataType.DATE, "2026-03-01", "2026-03-01", "Mar 1, 2026"),
+        (DataType.DATETIME, "2026-03-01T14:30", "2026-03-01T14:30:00Z", "Mar 1, 2026 14:30 UTC"),
+        (DataType.OPTIONS, "Gold", "Gold", "Gold"),
+    ],
+)
+def test_agent_saves_every_type_inline(client, agent, contact, data_type, posted, stored, shown):
+    attribute = DataAttributeFactory(name="thing", label="Thing", data_type=data_type)
+    client.force_login(agent)
+    form = client.get(urls(contact, attribute)["edit"], headers=HTMX)
+    assert form.status_code == 200
+    assert 'aria-label="Edit Thing"' in form.content.decode()
+
+    response = save(client, contact, attribute, posted)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert shown in html
+    assert "Set by Priya Raman in a conversation" in html
+    assert 'aria-label="Edit Thing"' in html  # back to the row, with its edit control
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["thing"] == stored
+    change = AttributeChange.objects.get(target_id=contact.pk, attribute_name="thing")
+    assert (change.source, change.actor_label, change.new_value) == (
+        "qualification",
+        "Priya Raman",
+        stored,
+    )
+    assert change.request_id == response["X-Request-Id"]
+
+
+def test_unchecking_a_boolean_saves_false(client, agent, contact):
+    beta = DataAttributeFactory(name="beta", label="Beta", data_type=DataType.BOOLEAN)
+    client.force_login(agent)
+    save(client, contact, beta, "on")
+    response = client.post(
+        urls(contact, beta)["row"],
+        {"version": Contact.objects.get(pk=contact.pk).version},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["beta"] is False
+
+
+def test_invalid_value_comes_back_in_the_form_and_nothing_is_written(client, agent, contact):
+    tier = DataAttributeFactory(name="tier", label="Tier", data_type=DataType.INTEGER)
+    client.force_login(agent)
+    response = save(client, contact, tier, "lots")
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "expected a whole number, such as 42" in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="lots"' in html  # what the teammate typed is kept
+    assert "tier" not in Contact.objects.get(pk=contact.pk).custom_attributes
+    assert not AttributeChange.objects.filter(attribute_name="tier").exists()
+
+
+def test_stale_edit_offers_keep_theirs_or_overwrite(client, agent, contact):
+    client.force_login(agent)
+    from qualification.models import DataAttribute
+
+    name_attr = DataAttribute.objects.get(model="contact", name="name")
+    seen = Contact.objects.get(pk=contact.pk).version
+    attributes_apply(target=contact, values={"name": "Ada King"}, source=Source.REST_API, actor=APP)
+
+    response = save(client, contact, name_attr, "Ada Byron", version=seen)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Billing sync changed Name to “Ada King”" in html
+    assert "Your value: “Ada Byron”" in html
+    assert "Overwrite with mine" in html and "Keep theirs" in html
+    assert Contact.objects.get(pk=contact.pk).name == "Ada King"
+
+    current = Contact.objects.get(pk=contact.pk).version
+    assert f'name="version" value="{current}"' in html
+    response = save(client, contact, name_attr, "Ada Byron", version=current)
+    assert response.status_code == 200
+    assert Contact.objects.get(pk=contact.pk).name == "Ada Byron"
+
+
+def test_viewer_sees_values_but_cannot_edit(client, viewer, contact):
+    from qualification.models import DataAttribute
+
+    name_attr = DataAttribute.objects.get(model="contact", name="name")
+    client.force_login(viewer)
+    row = client.get(urls(contact, name_attr)["row"], headers=HTMX)
+    assert row.status_code == 200
+    assert "Ada Lovelace" in row.content.decode()
+    assert "Edit Name" not in row.content.decode()
+
+    history_before = AttributeChange.objects.count()
+    assert client.get(urls(contact, name_attr)["edit"], headers=HTMX).status_code == 403
+    assert save(client, contact, name_attr, "Hacked").status_code == 403
+    assert save(client, contact, name_attr, "Hacked", htmx=False).status_code == 403
+    assert client.post(urls(contact, name_attr)["resync"], headers=HTMX).status_code == 403
+    assert Contact.objects.get(pk=contact.pk).name == "Ada Lovelace"
+    assert AttributeChange.objects.count() == history_before
+
+
+def test_attributes_teammates_may_not_write_have_no_edit_url(client, agent, contact):
+    from qualification.models import DataAttribute
+
+    last_seen = DataAttribute.objects.get(model="contact", name="last_seen_at")
+    client.force_login(agent)
+    assert client.get(urls(contact, last_seen)["edit"], headers=HTMX).status_code == 403
+    assert save(client, contact, last_seen, "2026-01-01T00:00").status_code == 403
+
+
+def test_without_javascript_a_save_redirects_back(client, agent, contact):
+    tier = DataAttributeFactory(name="tier", label="Tier")
+    client.force_login(agent)
+    page = client.get(urls(contact, tier)["edit"] + "?next=/inbox/conversations/1/")
+    assert page.status_code == 200 and b"<html" in page.content
+    response = save(client, contact, tier, "Gold", htmx=False, next="/inbox/conversations/1/")
+    assert response.status_code == 302 and response["Location"] == "/inbox/conversations/1/"
+    response = save(client, contact, tier, "Silver", htmx=False, next="https://evil.example/")
+    assert response["Location"] == f"/contacts/{contact.pk}/"
+    response = save(client, contact, tier, "", htmx=False, version="x")
+    assert response.status_code == 422 and b"<html" in response.content
+
+
+def test_manual_hold_is_shown_and_resync_takes_the_app_value(client, agent, contact):
+    stage = DataAttributeFactory(name="stage", label="Stage", precedence=Precedence.MANUAL_WINS)
+    client.force_login(agent)
+    save(client, contact, stage, "Qualified")
+    attributes_apply(target=contact, values={"stage": "Trial"}, source=Source.REST_API, actor=APP)
+    row = client.get(urls(contact, stage)["row"], headers=HTMX).content.decode()
+    assert "A manual edit holds this value" in row
+    assert 'aria-label="Re-sync Stage"' in row
+
+    response = client.post(urls(contact, stage)["resync"], headers=HTMX)
+    assert response.status_code == 200
+    assert "Trial" in response.content.decode()
+    assert "Set through the REST API by Billing sync" in response.content.decode()
+
+
+def test_app_overwrite_warning_beside_manual_values(client, agent, contact):
+    plan = DataAttributeFactory(name="plan_tier", label="Plan tier", api_writable=True)
+    client.force_login(agent)
+    form = client.get(urls(contact, plan)["edit"], headers=HTMX).content.decode()
+    assert "Your app also sends Plan tier" in form
+    row = save(client, contact, plan, "Pro").content.decode()
+    assert "your app's next update of Plan tier will replace it" in row
+
+
+def test_attribute_history_page_filters_by_source(client, agent, contact):
+    tier = DataAttributeFactory(name="tier", label="Tier")
+    attributes_apply(target=contact, values={"tier": "A"}, source=Source.REST_API, actor=APP)
+    client.force_login(agent)
+    save(client, contact, tier, "B")
+    page = client.get(urls(contact, tier)["history"]).content.decode()
+    assert "History of Tier" in page and "Billing sync" in page and "Priya Raman" in page
+    only_api = client.get(urls(contact, tier)["history"] + "?source=rest_api", headers=HTMX)
+    html = only_api.content.decode()
+    assert "Billing sync" in html and "Priya Raman" not in html
+
+
+def test_inline_save_query_count_is_constant(client, agent, contact, django_assert_num_queries):
+    tier = DataAttributeFactory(name="tier", label="Tier")
+    client.force_login(agent)
+    version = Contact.objects.get(pk=contact.pk).version
+
+    def timed_save(value):
+        nonlocal version
+        # session, user, 2 permission lookups; target, attribute; the write path: attributes,
+        # savepoint, lock, update, outbox, history, release.
+        with django_assert_num_queries(13):
+            response = save(client, contact, tier, value, version=version)
+        assert response.status_code == 200
+        version += 1
+
+    timed_save("Gold")
+    for i in range(30):
+        DataAttributeFactory(name=f"extra_{i}")
+    ContactFactory.create_batch(5)
+    timed_save("Silver")
