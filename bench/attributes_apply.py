@@ -10,33 +10,14 @@ shape). With REDIS_URL unset, outbox delivery runs in-process after each commit 
 """
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
-
-
-def percentile(samples, q):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+from _common import environment_line, latency_line, throwaway_database
+from django.db import transaction
 
 
 def report(label, changes, seconds, latencies):
-    ms = [s * 1000 for s in latencies]
-    print(
-        f"{label:<38} {changes / seconds:>9,.0f} changes/s   "
-        f"per call p50 {percentile(ms, 0.5):.2f} ms  p95 {percentile(ms, 0.95):.2f} ms  "
-        f"p99 {percentile(ms, 0.99):.2f} ms"
-    )
+    print(f"{label:<38} {changes / seconds:>9,.0f} changes/s   per call {latency_line(latencies)}")
 
 
 def main() -> None:
@@ -44,17 +25,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=1_000)
     args = parser.parse_args()
-
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        "switchboard_bench"
-        if connection.vendor == "postgresql"
-        else str(Path(__file__).parent / "bench.sqlite3")
-    )
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("switchboard_bench"):
         run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run(args) -> None:
@@ -63,8 +35,7 @@ def run(args) -> None:
     from qualification.models import DataAttribute
     from qualification.services import Actor, Source, attributes_apply
 
-    delivery = "Celery over Redis" if os.environ.get("REDIS_URL") else "in-process"
-    print(f"database: {connection.vendor}  outbox delivery: {delivery}  changes: {args.changes}")
+    print(f"{environment_line()}  changes: {args.changes}")
     for name, data_type in [
         ("plan_tier", "string"),
         ("projects", "integer"),

@@ -135,6 +135,10 @@ class Provenance:
     def source_label(self) -> str:
         return source_label(self.source)
 
+    @property
+    def is_manual(self) -> bool:
+        return self.source in MANUAL_SOURCES
+
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> "Provenance | None":
         if not stored:

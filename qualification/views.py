@@ -76,7 +76,8 @@ def _next_url(request: HttpRequest, kind: TargetKind, target_id: int) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return kind.page_url(target_id)
+    # An inline edit returns to the page it was made on.
+    return (request.htmx.current_url_abs_path if request.htmx else None) or kind.page_url(target_id)
 
 
 def _render_row(request, row: AttributeRow, *, focus: bool = False, status: int = 200):

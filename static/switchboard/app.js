@@ -10,9 +10,10 @@
       event.preventDefault();
       var cancel = form.querySelector("[data-cancel]");
       if (cancel) cancel.click();
-    } else if (event.key === "Enter" && event.target.tagName !== "TEXTAREA" &&
-               event.target.tagName !== "BUTTON" && event.target.tagName !== "A") {
-      // Checkboxes and selects do not submit on Enter by themselves.
+    } else if (event.key === "Enter" &&
+               (event.target.type === "checkbox" || event.target.tagName === "SELECT")) {
+      // Text, number and date inputs submit on Enter by themselves; checkboxes and selects
+      // don't, so they get the same keyboard behaviour here.
       event.preventDefault();
       form.requestSubmit();
     }

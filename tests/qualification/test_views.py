@@ -188,7 +188,7 @@ def test_app_overwrite_warning_beside_manual_values(client, agent, contact):
     form = client.get(urls(contact, plan)["edit"], headers=HTMX).content.decode()
     assert "Your app also sends Plan tier" in form
     row = save(client, contact, plan, "Pro").content.decode()
-    assert "your app's next update of Plan tier will replace it" in row
+    assert "Manual value: your app's next update of Plan tier will replace it" in row
 
 
 def test_attribute_history_page_filters_by_source(client, agent, contact):
