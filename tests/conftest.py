@@ -1,3 +1,4 @@
+import importlib
 import os
 import threading
 
@@ -18,6 +19,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
         if item.get_closest_marker("celery_worker") and not ON_REDIS:
             item.add_marker(pytest.mark.skip(reason="needs a Redis broker (set REDIS_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """A transactional test empties every table when it ends, including the rows that data
+    migrations made (standard attributes, the default qualification list, roles). Put them
+    back before each such test, with the migrations' own idempotent functions."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module in (
+        "qualification.migrations.0002_standard_attributes",
+        "inbox.migrations.0002_roles",
+    ):
+        migration = importlib.import_module(module)
+        seed = getattr(migration, "seed", None) or migration.create_roles
+        seed(apps, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

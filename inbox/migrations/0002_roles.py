@@ -23,9 +23,10 @@ APPEND_ONLY = {("qualification", "attributechange"), ("qualification", "attribut
 def create_roles(apps, schema_editor):
     # Permissions are normally made after all migrations; make them now so the roles can hold them.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

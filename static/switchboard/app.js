@@ -27,15 +27,18 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var swapped = event.detail.elt;
-    if (!swapped || !swapped.querySelectorAll) return;
-    var row = swapped.matches("[data-focus-after-swap]") ? swapped : swapped.querySelector("[data-focus-after-swap]");
-    if (row) {
-      var target = row.querySelector(".qd-edit") || row;
-      if (target === row) row.setAttribute("tabindex", "-1");
-      target.focus();
+  // A row swapped back in after a save or cancel asks for focus, so keyboard users continue
+  // where they were.
+  document.addEventListener("htmx:afterSettle", function () {
+    var row = document.querySelector("[data-focus-after-swap]");
+    if (!row) return;
+    row.removeAttribute("data-focus-after-swap");
+    var target = row.querySelector(".qd-edit");
+    if (!target) {
+      row.setAttribute("tabindex", "-1");
+      target = row;
     }
+    target.focus();
   });
 
   function showAlert(text) {

@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TYPED = [
     # label, type, options, how to enter it, what the row shows
@@ -56,6 +56,8 @@ def open_conversation(page, live_server, conversation):
 def start_editing(page, label):
     page.get_by_role("button", name=f"Edit {label}").click()
     expect(page.get_by_role("form", name=f"Edit {label}")).to_be_visible()
+    # The input takes focus as soon as the form is ready to submit in place.
+    expect(page.get_by_label(label, exact=True)).to_be_focused()
 
 
 def enter(page, label, value):

@@ -11,11 +11,9 @@ from qualification.models import AttributeChange, Outcome
 from qualification.services import Actor, Source, StaleWriteError, attributes_apply
 from tests.factories import ContactFactory, DataAttributeFactory
 
-# serialized_rollback: a transactional test flushes the database; this brings back the rows
-# that data migrations made (standard attributes, roles).
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROUNDS = 40

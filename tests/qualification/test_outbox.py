@@ -95,7 +95,7 @@ def test_embedded_default_delivers_in_process_after_commit(
     assert AttributeOutbox.objects.latest("id").processed_at is not None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_rolled_back_writes_announce_nothing(recorded_hook_calls):
     contact = ContactFactory()
     AttributeOutbox.objects.all().delete()
@@ -111,7 +111,7 @@ def test_rolled_back_writes_announce_nothing(recorded_hook_calls):
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_committed_changes(celery_worker, recorded_hook_calls):
     contact = ContactFactory()
     attributes_apply(target=contact, values={"name": "Grace"}, source=Source.REST_API, actor=API)
@@ -122,7 +122,7 @@ def test_a_real_worker_delivers_committed_changes(celery_worker, recorded_hook_c
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_broker_down_during_the_write_loses_nothing(recorded_hook_calls):
     """The write commits even though the task cannot be queued; the sweeper (run by beat)
     delivers it once the broker is back."""
