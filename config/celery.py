@@ -26,7 +26,7 @@ app.conf.update(
     beat_schedule={
         "qualification.sweep_outbox": {
             "task": "qualification.sweep_outbox",
-            "schedule": 15.0,
+            "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "15")),
         },
     },
 )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("attributes/", include("qualification.urls")),
+    path("", include("contacts.urls")),
     path("", include("inbox.urls")),
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False), name="home"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from qualification.admin import AttributeTargetAdmin
-from qualification.services import Source
+from qualification.services import Source, target_touch
 
 from .models import CompanyMembership, Contact
 
@@ -23,6 +23,16 @@ class ContactAdmin(AttributeTargetAdmin):
     autocomplete_fields = ("owner",)
     filter_horizontal = ("tags",)
     inlines = (CompanyMembershipInline,)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        names = []
+        if "tags" in form.changed_data:
+            names.append("tags")
+        if any(f.has_changed() for f in formsets):
+            names.append("companies")
+        if names:
+            target_touch(target=form.instance, names=names, source=Source.ADMIN)
 
     def save_formset(self, request, form, formset, change):
         memberships = formset.save(commit=False)

@@ -5,9 +5,11 @@ class ContactsConfig(AppConfig):
     name = "contacts"
 
     def ready(self) -> None:
+        from qualification.hooks import register_after_change
         from qualification.targets import TargetKind, register_target
 
         from .models import Contact
+        from .projection import project_after_change
 
         register_target(
             TargetKind(
@@ -18,3 +20,4 @@ class ContactsConfig(AppConfig):
                 page_url_name="contact-detail",
             )
         )
+        register_after_change("contacts.contact_list", project_after_change)

@@ -111,3 +111,89 @@ class CompanyMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} at {self.company}"
+
+
+class ContactListEntry(models.Model):
+    """The contact list's read model: one denormalised row per contact with everything the list
+    shows, filters and sorts on. Only the projector (contacts.projection) writes it; the list
+    reads it, from the replica when one is configured. `source_version` is the contact version
+    the row was built from, so a late or repeated projection never moves a row backwards."""
+
+    read_from_replica = True
+
+    contact_id = models.BigIntegerField(primary_key=True)
+    role = models.CharField(max_length=8, choices=Role.choices)
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    external_id = models.CharField(max_length=190, blank=True)
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    owner_name = models.CharField(max_length=300, blank=True)
+    company_ids = models.JSONField(default=list)
+    company_names = models.TextField(blank=True)
+    tag_ids = models.JSONField(default=list)
+    custom_attributes = models.JSONField(default=dict)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    signed_up_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    unsubscribed_from_emails = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    # Non-null copies for keyset pagination: a missing date sorts as the oldest possible.
+    sort_name = models.CharField(max_length=255, blank=True)
+    sort_last_seen = models.DateTimeField()
+    sort_signed_up = models.DateTimeField()
+    source_version = models.PositiveBigIntegerField()
+    changed_at = models.DateTimeField(help_text="When the change behind this row committed.")
+    projected_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-sort_last_seen", "-contact_id"], name="cle_last_seen_idx"),
+            models.Index(fields=["-sort_signed_up", "-contact_id"], name="cle_signed_up_idx"),
+            models.Index(fields=["-created_at", "-contact_id"], name="cle_created_idx"),
+            models.Index(fields=["sort_name", "contact_id"], name="cle_name_idx"),
+            models.Index(fields=["email"], name="cle_email_idx"),
+            models.Index(fields=["-projected_at"], name="cle_projected_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"Contact {self.contact_id}"
+
+    @property
+    def lag_seconds(self) -> float:
+        return (self.projected_at - self.changed_at).total_seconds()
+
+
+class Segment(models.Model):
+    """A saved contact-list filter. Contacts that match carry its badge."""
+
+    name = models.CharField(max_length=190, unique=True)
+    query = models.CharField(
+        max_length=2000, help_text="The contact list's filter, as it appears in its URL."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        Contact, through="SegmentMembership", related_name="segments", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMembership(models.Model):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+    evaluated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "contact"], name="segmentmembership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} in {self.segment_id}"

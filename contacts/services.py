@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from companies.models import Company
 from qualification.models import Tag
-from qualification.services import Actor, attributes_apply
+from qualification.services import Actor, attributes_apply, target_touch
 
-from .models import CompanyMembership, Contact, Role
+from .models import CompanyMembership, Contact, Role, Segment
 
 
 def contact_create(
@@ -27,11 +27,44 @@ def contact_create(
 
 def contact_company_attach(*, contact: Contact, company: Company, source: str) -> CompanyMembership:
     """Link a contact to a company once; linking again keeps the first link's time and source."""
-    membership, _ = CompanyMembership.objects.get_or_create(
-        contact=contact, company=company, defaults={"linked_at": timezone.now(), "source": source}
-    )
+    with transaction.atomic():
+        membership, created = CompanyMembership.objects.get_or_create(
+            contact=contact,
+            company=company,
+            defaults={"linked_at": timezone.now(), "source": source},
+        )
+        if created:
+            target_touch(target=contact, names=["companies"], source=source)
     return membership
 
 
-def contact_tag(*, contact: Contact, tag: Tag) -> None:
-    contact.tags.add(tag)
+def contact_company_detach(*, contact: Contact, company: Company, source: str) -> bool:
+    with transaction.atomic():
+        deleted, _ = CompanyMembership.objects.filter(contact=contact, company=company).delete()
+        if deleted:
+            target_touch(target=contact, names=["companies"], source=source)
+    return bool(deleted)
+
+
+def contact_tag(*, contact: Contact, tag: Tag, source: str = "admin") -> None:
+    with transaction.atomic():
+        if not contact.tags.filter(pk=tag.pk).exists():
+            contact.tags.add(tag)
+            target_touch(target=contact, names=["tags"], source=source)
+
+
+def contact_untag(*, contact: Contact, tag: Tag, source: str = "admin") -> None:
+    with transaction.atomic():
+        if contact.tags.filter(pk=tag.pk).exists():
+            contact.tags.remove(tag)
+            target_touch(target=contact, names=["tags"], source=source)
+
+
+def segment_create(*, name: str, query: str, created_by) -> Segment:
+    """Save a contact-list filter as a segment and work out its members in the background."""
+    from .tasks import segment_populate
+
+    with transaction.atomic():
+        segment = Segment.objects.create(name=name, query=query, created_by=created_by)
+        transaction.on_commit(lambda: segment_populate.delay(segment.pk))
+    return segment

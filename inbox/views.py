@@ -196,6 +196,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             teammates=teammate_names(users),
         ),
         "memberships": contact.memberships.select_related("company").order_by("linked_at"),
+        "segments": contact.segments.order_by("name"),
         "conversations": contact.conversations.select_related("assignee").order_by(
             "-last_activity_at"
         )[:50],

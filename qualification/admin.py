@@ -44,6 +44,8 @@ class AttributeTargetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["seen_version"] = self.instance.version
+            # Without the version the admin saw, a concurrent change could not be detected.
+            self.fields["seen_version"].required = True
 
     def attribute_values(self) -> dict[str, Any]:
         model = self._meta.model
@@ -361,7 +363,7 @@ class QualificationItemAdmin(admin.ModelAdmin):
                 )
             else:
                 messages.error(request, "Unknown action; nothing was changed.")
-        except (DataAttribute.DoesNotExist, QualificationItem.DoesNotExist):
+        except (DataAttribute.DoesNotExist, QualificationItem.DoesNotExist, ValueError):
             messages.error(request, "Choose an attribute from the list; nothing was changed.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

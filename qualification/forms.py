@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from .models import DataAttribute, DataType
 from .selectors import AttributeRow
@@ -11,7 +12,12 @@ def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
     attrs = {"autofocus": True, "id": f"{row.dom_id}-input", "autocomplete": "off"}
     match attribute.data_type:
         case DataType.INTEGER if attribute.is_standard and attribute.name == "owner_id":
-            teammates = get_user_model().objects.filter(is_active=True).order_by("first_name")
+            # The current owner stays selectable even if they left, so Save doesn't clear it.
+            teammates = (
+                get_user_model()
+                .objects.filter(Q(is_active=True) | Q(pk=row.value or 0))
+                .order_by("first_name")
+            )
             choices = [("", "Nobody")] + [
                 (str(u.pk), u.get_full_name() or u.get_username()) for u in teammates
             ]
@@ -49,6 +55,14 @@ def _initial(row: AttributeRow):
     if row.attribute.data_type == DataType.DATETIME:
         return row.value_as_datetime.strftime("%Y-%m-%dT%H:%M:%S")
     return row.value
+
+
+def unchanged_datetime(row: AttributeRow, posted) -> bool:
+    """The form shows datetimes to the second; saving what it showed must not drop the
+    stored fraction of a second (and with it the app's provenance)."""
+    if row.attribute.data_type != DataType.DATETIME or not posted or not row.value:
+        return False
+    return _initial(row) == str(posted).removesuffix("Z")[:19]
 
 
 class AttributeValueForm(forms.Form):

@@ -8,6 +8,7 @@ can be delivered twice (a redelivered task, the sweeper), never zero times.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,11 @@ class AttributeChangeEvent:
     target_version: int
     attribute_names: tuple[str, ...]
     source: str
+    committed_at: datetime
 
 
-AfterChangeHook = Callable[[AttributeChangeEvent], None]
+# A hook receives a batch of events, oldest first; a target may appear more than once.
+AfterChangeHook = Callable[[list[AttributeChangeEvent]], None]
 
 _after_change_hooks: dict[str, AfterChangeHook] = {}
 

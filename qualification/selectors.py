@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from .models import (
@@ -185,7 +184,7 @@ def attribute_history(
     source: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
-) -> QuerySet[AttributeChange]:
+) -> list[AttributeChange]:
     """A target's history, newest first, optionally for one attribute or one kind of source
     ("app" selects every app). Page with `before_id` (the id of the last row shown)."""
     changes = AttributeChange.objects.filter(target_type=target_type, target_id=target_id)
@@ -197,7 +196,7 @@ def attribute_history(
         changes = changes.filter(source=source)
     if before_id:
         changes = changes.filter(id__lt=before_id)
-    return changes.select_related("attribute").order_by("-id")[:limit]
+    return list(changes.select_related("attribute").order_by("-id")[:limit])
 
 
 HISTORY_SOURCES = [

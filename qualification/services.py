@@ -9,7 +9,7 @@ writes the outbox row that hands the change to the registered hooks after commit
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -70,6 +70,17 @@ _SOURCE_LABELS = {
 }
 _APP_SOURCE = re.compile(r"^app:[a-z0-9][a-z0-9_-]{0,40}$")
 _REJECTED_VALUE_MAX = 500
+_REJECTED_ROWS_MAX = 20
+
+
+def _storable(raw: Any) -> Any:
+    """A rejected raw value made safe to keep: short, no NUL bytes or lone surrogates."""
+    if isinstance(raw, str):
+        text = raw[:_REJECTED_VALUE_MAX] + ("..." if len(raw) > _REJECTED_VALUE_MAX else "")
+        return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(raw, int | float | bool) or raw is None:
+        return raw
+    return _storable(repr(raw))
 
 
 def policy_field(source: str) -> str:
@@ -307,6 +318,17 @@ def attributes_conflicts(
     return _conflicts(target, target.attribute_provenance, attributes, expected)
 
 
+def _provenance(source: str, actor: Actor, now: datetime, version: int) -> dict[str, Any]:
+    return {
+        "source": source,
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "at": now.isoformat(),
+        "version": version,
+    }
+
+
 def _conflicts(
     target: AttributeTarget, provenance: dict, attributes, expected: int
 ) -> list[Conflict]:
@@ -402,53 +424,55 @@ def attributes_apply(
                 )
             )
 
+        provenance_changed = False
         for name, (attribute, new) in parsed.items():
             old = current.attribute_value(attribute)
+            held = provenance.get(name) or {}
+            manual_wins = attribute.precedence == Precedence.MANUAL_WINS
             if _same(old, new, attribute.data_type):
+                if manual_wins and source in MANUAL_SOURCES and held and not held.get("locked"):
+                    # A teammate confirming the app's value makes it theirs: it now holds.
+                    provenance[name] = {
+                        **_provenance(source, actor, now, held["version"]),
+                        "locked": True,
+                    }
+                    provenance_changed = True
                 result.unchanged.append(name)
                 continue
-            held = provenance.get(name) or {}
-            if (
-                attribute.precedence == Precedence.MANUAL_WINS
-                and held.get("locked")
-                and source not in MANUAL_SOURCES
-            ):
+            if manual_wins and held.get("locked") and source not in MANUAL_SOURCES:
                 result.skipped.append(ValueChange(name, old, new))
-                record(
-                    attribute,
-                    name,
-                    old,
-                    new,
-                    Outcome.SKIPPED,
-                    f"Held by a manual edit from {held.get('actor_label', 'a teammate')}; "
-                    "re-sync to take the app's value.",
-                )
+                if held.get("pending") != new or held.get("pending_source") != source:
+                    # Record each new app value once, not every time the app resends it.
+                    provenance[name] = {**held, "pending": new, "pending_source": source}
+                    provenance_changed = True
+                    record(
+                        attribute,
+                        name,
+                        old,
+                        new,
+                        Outcome.SKIPPED,
+                        f"Held by a manual edit from {held.get('actor_label', 'a teammate')}; "
+                        "re-sync to take the app's value.",
+                    )
                 continue
             changed_columns.add(_write_value(current, attribute, new))
             provenance[name] = {
-                "source": source,
-                "actor_kind": actor.kind,
-                "actor_id": actor.id,
-                "actor_label": actor.label,
-                "at": now.isoformat(),
-                "version": new_version,
-                "locked": attribute.precedence == Precedence.MANUAL_WINS
-                and source in MANUAL_SOURCES,
+                **_provenance(source, actor, now, new_version),
+                "locked": manual_wins and source in MANUAL_SOURCES,
             }
             result.applied.append(ValueChange(name, old, new))
             record(attribute, name, old, new, Outcome.APPLIED, reason)
 
-        for problem in problems:
-            raw = problem.value
-            if isinstance(raw, str) and len(raw) > _REJECTED_VALUE_MAX:
-                raw = raw[:_REJECTED_VALUE_MAX] + "..."
+        # Rejections come from untrusted input (anyone can load a page with the messenger):
+        # keep a bounded, storable record of them.
+        for problem in problems[:_REJECTED_ROWS_MAX]:
             record(
                 attributes.get(problem.attribute),
-                problem.attribute,
+                _storable(problem.attribute)[:190],
                 None,
-                raw,
+                _storable(problem.value),
                 Outcome.REJECTED,
-                problem.message,
+                _storable(problem.message),
             )
 
         if result.applied:
@@ -463,6 +487,9 @@ def attributes_apply(
         else:
             for row in history:
                 row.target_version = current.version
+            if provenance_changed:
+                current.attribute_provenance = provenance
+                current.save(update_fields=["attribute_provenance"])
         AttributeChange.objects.bulk_create(history)
 
     _copy_attribute_state(current, target)
@@ -492,6 +519,19 @@ def _write_outbox(target: AttributeTarget, names: list[str], source: str, now: d
         created_at=now,
     )
     transaction.on_commit(lambda: _enqueue_delivery(row.pk))
+
+
+def target_touch(*, target: AttributeTarget, names: list[str], source: str) -> None:
+    """Announce a change to a contact or company that is not an attribute value (its tags, its
+    companies): bump its version and hand the change to the hooks through the outbox, exactly
+    like an attribute change, so read models and segments follow."""
+    model_cls = type(target)
+    with transaction.atomic():
+        model_cls._default_manager.filter(pk=target.pk).update(version=models.F("version") + 1)
+        target.version = (
+            model_cls._default_manager.filter(pk=target.pk).values_list("version", flat=True).get()
+        )
+        _write_outbox(target, names, source, timezone.now())
 
 
 def _enqueue_delivery(outbox_id: int) -> None:
@@ -553,55 +593,83 @@ def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any"
 # The outbox ------------------------------------------------------------------------------------
 
 
-def outbox_deliver(*, outbox_id: int) -> bool:
-    """Hand one committed change to every hook; True when it is now delivered.
+# A row whose hooks failed this many times is left for an operator (the admin shows its
+# error) instead of being retried forever ahead of healthy rows.
+OUTBOX_MAX_ATTEMPTS = 10
+OUTBOX_BATCH = 200
 
-    The row is locked while its hooks run (SKIP LOCKED: a second delivery of the same row walks
-    away); a failing hook rolls back its own work, leaves the row pending with the error, and the
-    sweeper tries again later. Safe to run twice.
+
+def outbox_deliver(*, limit: int = OUTBOX_BATCH) -> int:
+    """Hand pending changes to every hook, oldest first, up to `limit` at once; returns how
+    many rows were delivered.
+
+    Every commit queues one delivery task, and whichever task runs first takes every pending
+    row, so under load deliveries batch themselves and the rest find nothing to do. Rows are
+    claimed with SKIP LOCKED, so concurrent workers never deliver the same row at once. If
+    the batch fails, each row is tried alone so one bad row cannot hold up the others; a row
+    that still fails stays pending with its error, for the sweeper to retry. Hooks must be
+    idempotent: a row can be delivered again after a crash, never lost.
     """
     with transaction.atomic():
-        row = (
+        rows = list(
             AttributeOutbox.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, processed_at__isnull=True)
-            .first()
+            .filter(processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS)
+            .order_by("id")[:limit]
         )
-        if row is None:
-            return False
-        event = AttributeChangeEvent(
+        if not rows:
+            return 0
+        errors = _run_hooks(rows)
+        if errors and len(rows) > 1:
+            errors = {}
+            for row in rows:
+                errors |= _run_hooks([row])
+        now = timezone.now()
+        for row in rows:
+            row.attempts += 1
+            row.last_error = errors.get(row.pk, "")
+            row.processed_at = None if row.pk in errors else now
+        AttributeOutbox.objects.bulk_update(rows, ["attempts", "last_error", "processed_at"])
+        return sum(1 for row in rows if row.pk not in errors)
+
+
+def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:
+    """Run every hook on these rows' events, each hook in its own savepoint; returns the
+    error per row id (every row of a failed batch)."""
+    events = [
+        AttributeChangeEvent(
             outbox_id=row.pk,
             target_type=row.target_type,
             target_id=row.target_id,
             target_version=row.target_version,
             attribute_names=tuple(row.attribute_names),
             source=row.source,
+            committed_at=row.created_at,
         )
-        errors = []
-        for name, hook in after_change_hooks():
-            try:
-                with transaction.atomic():
-                    hook(event)
-            except Exception as exc:
-                logger.exception("Hook %s failed for outbox row %s", name, row.pk)
-                errors.append(f"{name}: {exc!r}")
-        row.attempts += 1
-        row.last_error = "\n".join(errors)
-        if not errors:
-            row.processed_at = timezone.now()
-        row.save(update_fields=["attempts", "last_error", "processed_at"])
-        return not errors
+        for row in rows
+    ]
+    failures = []
+    for name, hook in after_change_hooks():
+        try:
+            with transaction.atomic():
+                hook(events)
+        except Exception as exc:
+            logger.exception("Hook %s failed for outbox rows %s", name, [r.pk for r in rows])
+            failures.append(f"{name}: {exc!r}")
+    if not failures:
+        return {}
+    return {row.pk: "\n".join(failures)[:2000] for row in rows}
 
 
-def outbox_sweep(*, older_than: timedelta = timedelta(seconds=5), limit: int = 500) -> int:
-    """Deliver outbox rows that were never delivered (the broker was down, a worker died, a
-    hook failed). Returns how many were delivered."""
-    cutoff = timezone.now() - older_than
-    pending = list(
-        AttributeOutbox.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(outbox_deliver(outbox_id=pk) for pk in pending)
+def outbox_sweep(*, max_rows: int = 20_000) -> int:
+    """Deliver whatever is still pending (the broker was down, a worker died, a hook failed);
+    run by beat. Returns how many rows were delivered."""
+    total = 0
+    while total < max_rows:
+        delivered = outbox_deliver(limit=500)
+        if not delivered:
+            break
+        total += delivered
+    return total
 
 
 # The qualification-data list ---------------------------------------------------------------------

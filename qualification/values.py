@@ -83,6 +83,12 @@ _NOT_PARSED = object()
 def _parse_string(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
     if not isinstance(raw, str):
         return _NOT_PARSED
+    if "\x00" in raw:
+        raise InvalidValue("contains a NUL character, which text cannot hold")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue("is not valid Unicode text") from None
     if len(raw) > rules.max_length:
         raise InvalidValue(f"is {len(raw)} characters long; at most {rules.max_length} are allowed")
     if rules.is_email:
@@ -90,6 +96,9 @@ def _parse_string(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canon
             validate_email(raw)
         except ValidationError:
             raise InvalidValue("is not a valid email address") from None
+        # The domain is case-insensitive: store it one way so matching by email works.
+        local, _, domain = raw.rpartition("@")
+        return f"{local}@{domain.lower()}"
     return raw
 
 
@@ -138,9 +147,15 @@ def _parse_boolean(attribute: DataAttribute, raw: Any, rules: TextRules) -> Cano
     return _NOT_PARSED
 
 
+_BASIC_DATE = re.compile(r"^\d{8}$")
+
+
 def _timestamp(raw: Any) -> datetime | None:
-    """Unix seconds, as Intercom's API and messenger send dates."""
+    """Unix seconds, as Intercom's API and messenger send dates. Eight digits in text are a
+    compact date (20260131), never a timestamp from 1970."""
     if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and _BASIC_DATE.match(raw):
         return None
     if isinstance(raw, str) and _INTEGER_TEXT.match(raw):
         raw = int(raw)
@@ -158,6 +173,8 @@ def _parse_date(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonic
     if stamp is not None:
         return stamp.date().isoformat()
     if isinstance(raw, str):
+        if _BASIC_DATE.match(raw):
+            raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
         parsed = parse_date(raw)
         if parsed is not None:
             return parsed.isoformat()
@@ -171,6 +188,8 @@ def _parse_datetime(attribute: DataAttribute, raw: Any, rules: TextRules) -> Can
     if isinstance(raw, datetime):
         return format_datetime(raw)
     if isinstance(raw, str):
+        if _BASIC_DATE.match(raw):
+            raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
         parsed = parse_datetime(raw)
         if parsed is None:
             day = parse_date(raw)

@@ -3,6 +3,7 @@
 Each URL serves an htmx partial when htmx asks and a whole page (or a redirect) otherwise, so
 the panel works without JavaScript too. Permissions are checked here, on every request."""
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import AttributeValueForm
+from .forms import AttributeValueForm, unchanged_datetime
 from .models import DataAttribute
 from .selectors import (
     HISTORY_SOURCES,
@@ -119,6 +120,8 @@ def attribute_row(request: HttpRequest, target_type: str, target_id: int, attrib
     if not form.is_valid():
         return _render_form(request, kind, row, form, status=422)
     mine = form.raw_value()
+    if unchanged_datetime(row, mine):
+        mine = row.value
     try:
         attributes_apply(
             target=target,
@@ -161,7 +164,18 @@ def attribute_resync_view(
 ):
     kind, target, row = _load(request, target_type, target_id, attribute_id)
     _require_edit(row)
-    attribute_resync(target=target, name=row.attribute.name, actor=request.user)
+    try:
+        attribute_resync(target=target, name=row.attribute.name, actor=request.user)
+    except AttributeWriteError as exc:
+        # The app's value no longer fits the attribute (an option was removed, say): the
+        # manual value keeps its hold and the teammate is told why.
+        message = f"Could not re-sync: {exc.problems[0].message}"
+        if not request.htmx:
+            messages.error(request, message)
+            return redirect(_next_url(request, kind, target_id))
+        return render(
+            request, f"{ROW_TEMPLATE}#row", {"row": row, "row_error": message}, status=422
+        )
     if not request.htmx:
         return redirect(_next_url(request, kind, target_id))
     return _render_row(request, _row(request, kind, target, row.attribute), focus=True)

@@ -32,13 +32,12 @@ def _migration_data(request):
     request.getfixturevalue("transactional_db")
     from django.apps import apps
 
-    for module in (
-        "qualification.migrations.0002_standard_attributes",
-        "inbox.migrations.0002_roles",
+    for module, function in (
+        ("qualification.migrations.0002_standard_attributes", "seed"),
+        ("inbox.migrations.0002_roles", "create_roles"),
+        ("inbox.migrations.0003_segment_roles", "grant"),
     ):
-        migration = importlib.import_module(module)
-        seed = getattr(migration, "seed", None) or migration.create_roles
-        seed(apps, None)
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,9 +72,9 @@ def recorded_hook_calls():
     calls = []
     lock = threading.Lock()
 
-    def hook(event):
+    def hook(events):
         with lock:
-            calls.append(event)
+            calls.extend(events)
 
     register_after_change("tests.recorder", hook)
     yield calls

@@ -180,15 +180,15 @@ def test_conversation_page_query_count_is_constant(
     client.force_login(agent)
     url = f"/inbox/conversations/{conversation.pk}/"
     client.get(url)
-    # session, user, perms (2); conversation; parts; memberships; tags; teammates;
+    # session, user, perms (2); conversation; parts; memberships; tags; segments; teammates;
     # qualification lists.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(url)
     for i in range(15):
         ConversationPartFactory(conversation=conversation, kind=PartKind.REPLY, body=f"r{i}")
         QualificationItemFactory(attribute=DataAttributeFactory(name=f"q_{i}"))
         QualificationItemFactory(attribute=DataAttributeFactory(model="company", name=f"c_{i}"))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(url)
 
 

@@ -36,8 +36,9 @@ def test_delivery_hands_the_change_to_every_hook_once(recorded_hook_calls):
     attributes_apply(target=contact, values={"name": "Grace"}, source=Source.REST_API, actor=API)
     row = AttributeOutbox.objects.latest("id")
 
-    assert outbox_deliver(outbox_id=row.pk) is True
-    assert outbox_deliver(outbox_id=row.pk) is False  # already delivered: a redelivery is a no-op
+    AttributeOutbox.objects.exclude(pk=row.pk).update(processed_at=row.created_at)
+    assert outbox_deliver() == 1
+    assert outbox_deliver() == 0  # already delivered: a redelivery is a no-op
     [event] = recorded_hook_calls
     assert (event.target_type, event.target_id, event.attribute_names, event.source) == (
         "contact",
@@ -58,21 +59,21 @@ def test_a_failing_hook_keeps_the_row_for_the_sweeper_and_rolls_back_its_own_wri
     row = AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
     failures = {"left": 1}
 
-    def flaky(event):
-        Contact.objects.filter(pk=event.target_id).update(name="written by a failing hook")
+    def flaky(events):
+        Contact.objects.filter(pk=events[0].target_id).update(name="written by a failing hook")
         if failures["left"]:
             failures["left"] -= 1
             raise RuntimeError("search index unavailable")
 
     register_after_change("tests.flaky", flaky)
     try:
-        assert outbox_deliver(outbox_id=row.pk) is False
+        assert outbox_deliver() == 0
         row.refresh_from_db()
         assert row.processed_at is None
         assert "search index unavailable" in row.last_error
         assert Contact.objects.get(pk=contact.pk).name != "written by a failing hook"
 
-        assert outbox_sweep(older_than=timedelta(0)) == 1
+        assert outbox_sweep() == 1
         row.refresh_from_db()
         assert row.processed_at is not None and row.attempts == 2 and row.last_error == ""
     finally:
@@ -91,7 +92,7 @@ def test_embedded_default_delivers_in_process_after_commit(
             target=contact, values={"name": "Grace"}, source=Source.REST_API, actor=API
         )
         assert recorded_hook_calls == []  # nothing before commit
-    assert [e.target_id for e in recorded_hook_calls] == [contact.pk]
+    assert {e.target_id for e in recorded_hook_calls} == {contact.pk}
     assert AttributeOutbox.objects.latest("id").processed_at is not None
 
 
@@ -119,6 +120,42 @@ def test_a_real_worker_delivers_committed_changes(celery_worker, recorded_hook_c
         lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
     ), "the worker did not deliver the outbox rows"
     assert contact.pk in {e.target_id for e in recorded_hook_calls}
+
+
+@pytest.mark.django_db
+def test_one_bad_row_does_not_hold_up_the_others(recorded_hook_calls):
+    good, bad = ContactFactory(), ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    recorded_hook_calls.clear()
+    rows = [
+        AttributeOutboxFactory(target_id=good.pk, created_at=good.created_at),
+        AttributeOutboxFactory(target_id=bad.pk, created_at=bad.created_at),
+    ]
+
+    def picky(events):
+        if any(e.target_id == bad.pk for e in events):
+            raise ValueError("cannot handle this one")
+
+    register_after_change("tests.picky", picky)
+    try:
+        assert outbox_deliver() == 1
+    finally:
+        unregister_after_change("tests.picky")
+    delivered, pending = (AttributeOutbox.objects.get(pk=r.pk) for r in rows)
+    assert delivered.processed_at is not None
+    assert pending.processed_at is None and "cannot handle this one" in pending.last_error
+
+
+@pytest.mark.django_db
+def test_a_row_that_keeps_failing_is_left_for_an_operator():
+    from qualification.services import OUTBOX_MAX_ATTEMPTS
+
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    AttributeOutboxFactory(
+        target_id=contact.pk, created_at=contact.created_at, attempts=OUTBOX_MAX_ATTEMPTS
+    )
+    assert outbox_deliver() == 0
 
 
 @pytest.mark.celery_worker

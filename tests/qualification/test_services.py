@@ -466,3 +466,58 @@ def test_a_change_to_another_attribute_is_not_a_conflict(contact, teammate):
         expected=seen,
     )
     assert (fresh(contact).name, fresh(contact).email) == ("Mine", "new@example.com")
+
+
+def test_an_app_resending_a_held_value_is_recorded_once(contact, teammate):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS, messenger_writable=True)
+    attributes_apply(
+        target=contact, values={"stage": "Mine"}, source=Source.QUALIFICATION, actor=teammate
+    )
+    for _ in range(5):
+        attributes_apply(
+            target=contact, values={"stage": "App"}, source=Source.MESSENGER, actor=MESSENGER
+        )
+    assert len(history(contact, outcome=Outcome.SKIPPED)) == 1
+    assert fresh(contact).attribute_provenance["stage"]["pending"] == "App"
+
+
+def test_confirming_the_apps_value_by_hand_makes_it_hold(contact, teammate):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
+    attributes_apply(target=contact, values={"stage": "Trial"}, source=Source.REST_API, actor=API)
+    attributes_apply(
+        target=contact, values={"stage": "Trial"}, source=Source.QUALIFICATION, actor=teammate
+    )
+    assert fresh(contact).attribute_provenance["stage"]["locked"] is True
+    attributes_apply(target=contact, values={"stage": "Churned"}, source=Source.REST_API, actor=API)
+    assert fresh(contact).custom_attributes["stage"] == "Trial"
+
+
+def test_untrusted_messenger_junk_is_recorded_boundedly(contact):
+    values = {f"junk_{i}_" + "x" * 300: "\x00bad" for i in range(50)}
+    result = attributes_apply(
+        target=contact, values=values, source=Source.MESSENGER, actor=MESSENGER
+    )
+    assert len(result.rejected) == 50
+    rows = history(contact, outcome=Outcome.REJECTED)
+    assert len(rows) == 20
+    assert all(len(r.attribute_name) <= 190 and "\x00" not in r.new_value for r in rows)
+
+
+def test_resync_refused_by_the_attribute_keeps_the_hold(contact, teammate):
+    stage = DataAttributeFactory(
+        name="stage",
+        data_type=DataType.OPTIONS,
+        options=["Gold", "Silver"],
+        precedence=Precedence.MANUAL_WINS,
+    )
+    attributes_apply(
+        target=contact, values={"stage": "Silver"}, source=Source.QUALIFICATION, actor=teammate
+    )
+    attributes_apply(target=contact, values={"stage": "Gold"}, source=Source.REST_API, actor=API)
+    stage.options = ["Silver"]
+    stage.save()
+    with pytest.raises(AttributeWriteError):
+        attribute_resync(target=contact, name="stage", actor=teammate)
+    row = fresh(contact)
+    assert row.custom_attributes["stage"] == "Silver"
+    assert row.attribute_provenance["stage"]["locked"] is True

@@ -124,3 +124,22 @@ def test_every_type_either_parses_or_explains(raw):
             parse_value(attribute, raw)
         except InvalidValue as exc:
             assert str(exc)
+
+
+def test_text_that_databases_cannot_store_is_refused():
+    with pytest.raises(InvalidValue, match="NUL"):
+        parse_value(attr(DataType.STRING), "a\x00b")
+    with pytest.raises(InvalidValue, match="not valid Unicode"):
+        parse_value(attr(DataType.STRING), "\ud800")
+
+
+def test_email_domains_are_stored_in_lower_case():
+    assert parse_value(attr(DataType.STRING), "Ann@Example.COM", TextRules(is_email=True)) == (
+        "Ann@example.com"
+    )
+
+
+def test_eight_digits_are_a_compact_date_not_a_1970_timestamp():
+    assert parse_value(attr(DataType.DATE), "20260131") == "2026-01-31"
+    assert parse_value(attr(DataType.DATETIME), "20260131") == "2026-01-31T00:00:00Z"
+    assert parse_value(attr(DataType.DATETIME), 20260131) == "1970-08-23T11:48:51Z"

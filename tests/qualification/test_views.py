@@ -222,3 +222,48 @@ def test_inline_save_query_count_is_constant(client, agent, contact, django_asse
         DataAttributeFactory(name=f"extra_{i}")
     ContactFactory.create_batch(5)
     timed_save("Silver")
+
+
+def test_long_history_pages_instead_of_failing(client, agent, contact):
+    tier = DataAttributeFactory(name="tier", label="Tier")
+    for i in range(55):
+        attributes_apply(
+            target=contact, values={"tier": f"v{i}"}, source=Source.REST_API, actor=APP
+        )
+    client.force_login(agent)
+    page = client.get(urls(contact, tier)["history"])
+    assert page.status_code == 200 and "Older changes" in page.content.decode()
+    assert client.get(f"/contacts/{contact.pk}/").status_code == 200
+
+
+def test_saving_a_datetime_unchanged_keeps_the_stored_value(client, agent, contact):
+    when = DataAttributeFactory(name="when", label="When", data_type=DataType.DATETIME)
+    attributes_apply(
+        target=contact,
+        values={"when": "2026-01-02T03:04:05.123456Z"},
+        source=Source.REST_API,
+        actor=APP,
+    )
+    client.force_login(agent)
+    save(client, contact, when, "2026-01-02T03:04:05")
+    row = Contact.objects.get(pk=contact.pk)
+    assert row.custom_attributes["when"] == "2026-01-02T03:04:05.123456Z"
+    assert row.attribute_provenance["when"]["source"] == "rest_api"
+
+
+def test_failed_resync_answers_with_the_reason(client, agent, contact):
+    stage = DataAttributeFactory(
+        name="stage",
+        label="Stage",
+        data_type=DataType.OPTIONS,
+        options=["Gold", "Silver"],
+        precedence=Precedence.MANUAL_WINS,
+    )
+    client.force_login(agent)
+    save(client, contact, stage, "Silver")
+    attributes_apply(target=contact, values={"stage": "Gold"}, source=Source.REST_API, actor=APP)
+    stage.options = ["Silver"]
+    stage.save()
+    response = client.post(urls(contact, stage)["resync"], headers=HTMX)
+    assert response.status_code == 422
+    assert "Could not re-sync" in response.content.decode()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from companies.models import Company
 from companies.services import company_create
 from contacts.models import Role
-from contacts.services import contact_company_attach, contact_create, contact_tag
+from contacts.services import contact_company_attach, contact_create, contact_tag, segment_create
 from inbox.models import ConversationPart, PartKind
 from inbox.services import conversation_close, conversation_part_add, conversation_start
 from qualification.models import DataAttribute, Precedence, QualificationItem, Tag
@@ -482,4 +482,10 @@ class Command(BaseCommand):
                     )
                     if rng.random() < 0.5:
                         conversation_close(conversation=conversation)
+        for name, query in [
+            ("Pro users", "role=user&cf=subscription_level&op=is&v=Pro"),
+            ("Qualified leads", "role=lead&cf=lead_status&op=is&v=Qualified"),
+            ("Beta testers", "cf=beta_tester&op=true"),
+        ]:
+            segment_create(name=name, query=query, created_by=teammates["admin"])
         assert ConversationPart.objects.exists()

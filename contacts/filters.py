@@ -1,0 +1,183 @@
+"""The contact list's filters, over its read model. Segments are saved filter URLs, so the
+same code decides who is in a segment."""
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTransform
+
+from companies.models import Company
+from qualification.models import DataAttribute, DataType, Tag
+from qualification.values import InvalidValue, parse_value
+
+from .models import ContactListEntry, Role
+
+CUSTOM_OPERATORS = {
+    DataType.STRING: [("contains", "contains"), ("is", "is exactly")],
+    DataType.OPTIONS: [("is", "is")],
+    DataType.INTEGER: [
+        ("eq", "="),
+        ("gte", "at least"),
+        ("lte", "at most"),
+        ("between", "between"),
+    ],
+    DataType.FLOAT: [("eq", "="), ("gte", "at least"), ("lte", "at most"), ("between", "between")],
+    DataType.DATE: [("gte", "on or after"), ("lte", "on or before"), ("between", "between")],
+    DataType.DATETIME: [("gte", "on or after"), ("lte", "on or before"), ("between", "between")],
+    DataType.BOOLEAN: [("true", "is true"), ("false", "is false")],
+}
+ALL_OPERATORS = sorted({op for ops in CUSTOM_OPERATORS.values() for op, _ in ops})
+
+
+def json_array_has(queryset: QuerySet, field: str, value: int) -> QuerySet:
+    """Rows whose JSON array `field` holds `value` (GIN-indexed containment on PostgreSQL)."""
+    if _vendor(queryset) == "postgresql":
+        return queryset.filter(**{f"{field}__contains": [value]})
+    # SQLite has no JSON containment; table and field are our own names, the value is a
+    # bound parameter.
+    table = queryset.model._meta.db_table
+    return queryset.extra(  # noqa: S610
+        where=[f'EXISTS (SELECT 1 FROM json_each("{table}"."{field}") WHERE value = %s)'],  # noqa: S608
+        params=[value],
+    )
+
+
+def json_key_equals(queryset: QuerySet, key: str, value) -> QuerySet:
+    if _vendor(queryset) == "postgresql":
+        return queryset.filter(custom_attributes__contains={key: value})
+    return queryset.alias(_cf=KeyTransform(key, "custom_attributes")).filter(_cf=value)
+
+
+def _vendor(queryset: QuerySet) -> str:
+    from django.db import connections
+
+    return connections[queryset.db].vendor
+
+
+def custom_attributes_for_filters() -> dict[str, DataAttribute]:
+    return {
+        a.name: a
+        for a in DataAttribute.objects.filter(
+            model="contact", is_standard=False, archived=False
+        ).order_by("label")
+    }
+
+
+class ContactListFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Users and leads")
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.order_by("name"), method="filter_tag", empty_label="Any tag"
+    )
+    company = django_filters.CharFilter(
+        field_name="company_names", lookup_expr="icontains", label="Company"
+    )
+    company_id = django_filters.ModelChoiceFilter(
+        queryset=Company.objects.all(), method="filter_company", widget=forms.HiddenInput
+    )
+    archived = django_filters.ChoiceFilter(
+        method="filter_archived",
+        choices=[("no", "Not archived"), ("yes", "Archived"), ("all", "Archived or not")],
+        empty_label=None,
+        label="Archived",
+    )
+    unsubscribed = django_filters.BooleanFilter(
+        field_name="unsubscribed_from_emails", label="Unsubscribed"
+    )
+    last_seen_after = django_filters.DateFilter(
+        field_name="last_seen_at",
+        lookup_expr="date__gte",
+        label="Seen since",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    last_seen_before = django_filters.DateFilter(
+        field_name="last_seen_at",
+        lookup_expr="date__lte",
+        label="Seen before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    signed_up_after = django_filters.DateFilter(
+        field_name="signed_up_at",
+        lookup_expr="date__gte",
+        label="Signed up since",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    signed_up_before = django_filters.DateFilter(
+        field_name="signed_up_at",
+        lookup_expr="date__lte",
+        label="Signed up before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    # One custom-attribute condition: attribute, operator, value (and a second for "between").
+    cf = django_filters.ChoiceFilter(method="filter_custom", label="Attribute", empty_label="—")
+    op = django_filters.ChoiceFilter(
+        method="noop", label="Condition", choices=[(o, o) for o in ALL_OPERATORS], empty_label="—"
+    )
+    v = django_filters.CharFilter(method="noop", label="Value")
+    v2 = django_filters.CharFilter(method="noop", label="and")
+
+    class Meta:
+        model = ContactListEntry
+        fields = ["q", "role", "tag", "company", "archived", "unsubscribed"]
+
+    def __init__(self, data=None, *args, custom=None, **kwargs):
+        data = data.copy() if data is not None else {}
+        data.setdefault("archived", "no")
+        super().__init__(data, *args, **kwargs)
+        self.custom = custom if custom is not None else custom_attributes_for_filters()
+        self.filters["cf"].extra["choices"] = [(n, a.label) for n, a in self.custom.items()]
+        self.custom_error = ""
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value))
+
+    def filter_tag(self, queryset, name, tag):
+        return json_array_has(queryset, "tag_ids", tag.pk)
+
+    def filter_company(self, queryset, name, company):
+        return json_array_has(queryset, "company_ids", company.pk)
+
+    def filter_archived(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(archived=value == "yes")
+
+    def filter_custom(self, queryset, name, attribute_name):
+        attribute = self.custom.get(attribute_name)
+        data = self.form.cleaned_data
+        op = data.get("op") or ""
+        allowed = dict(CUSTOM_OPERATORS[attribute.data_type])
+        if op not in allowed:
+            self.custom_error = (
+                f"Choose how to compare {attribute.label}: {', '.join(allowed.values())}."
+            )
+            return queryset.none()
+        if attribute.data_type == DataType.BOOLEAN:
+            return json_key_equals(queryset, attribute.name, op == "true")
+        try:
+            first = parse_value(attribute, data.get("v") or "")
+            second = parse_value(attribute, data.get("v2") or "") if op == "between" else None
+        except InvalidValue as exc:
+            self.custom_error = f"{attribute.label}: {exc}."
+            return queryset.none()
+        if first is None or (op == "between" and second is None):
+            self.custom_error = f"Enter a value to compare {attribute.label} with."
+            return queryset.none()
+        key = KeyTransform(attribute.name, "custom_attributes")
+        queryset = queryset.alias(_cf=key)
+        match op:
+            case "contains":
+                return queryset.filter(_cf__icontains=first)
+            case "is" | "eq":
+                return json_key_equals(queryset, attribute.name, first)
+            case "gte":
+                return queryset.filter(_cf__gte=first)
+            case "lte":
+                return queryset.filter(_cf__lte=first)
+        return queryset.filter(_cf__gte=first, _cf__lte=second)

@@ -1,0 +1,160 @@
+"""Reads of the contact list. The list reads only its read model (on the replica when one is
+configured); what it says about pending changes comes from the outbox on the primary."""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from qualification.models import AttributeOutbox, Tag
+
+from .filters import ContactListFilter
+from .models import ContactListEntry
+
+SORTS = {
+    "last_seen": ("sort_last_seen", "Last seen"),
+    "signed_up": ("sort_signed_up", "Signed up"),
+    "created": ("created_at", "Created"),
+    "name": ("sort_name", "Name"),
+}
+DEFAULT_SORT = "-last_seen"
+
+
+def contact_list_filter(
+    query: QueryDict | str, base: QuerySet | None = None, custom=None
+) -> ContactListFilter:
+    data = QueryDict(query) if isinstance(query, str) else query
+    return ContactListFilter(
+        data, queryset=base if base is not None else ContactListEntry.objects.all(), custom=custom
+    )
+
+
+def contact_list_queryset(
+    query: QueryDict | str, base: QuerySet | None = None, custom=None
+) -> QuerySet:
+    """Entries matching a filter URL's query; nothing when the filter is invalid."""
+    filters = contact_list_filter(query, base, custom)
+    if not filters.is_valid():
+        return filters.queryset.none()
+    return filters.qs
+
+
+def parse_sort(raw: str | None) -> tuple[str, bool]:
+    raw = raw or DEFAULT_SORT
+    descending = raw.startswith("-")
+    key = raw.lstrip("-")
+    if key not in SORTS:
+        return DEFAULT_SORT.lstrip("-"), True
+    return key, descending
+
+
+def _encode(value, pk: int) -> str:
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return base64.urlsafe_b64encode(f"{text}\x1f{pk}".encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, is_date: bool):
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+        text, pk = raw.rsplit("\x1f", 1)
+        value = parse_datetime(text) if is_date else text
+        return (value, int(pk)) if value is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class ContactPage:
+    entries: list[ContactListEntry]
+    next_cursor: str | None
+    is_first: bool
+
+
+def contact_list_page(
+    queryset: QuerySet, *, sort: str, descending: bool, cursor: str | None, size: int
+) -> ContactPage:
+    """Keyset pagination on (sort column, contact id): the same cost on page 1 and page 40,000."""
+    column = SORTS[sort][0]
+    is_date = column != "sort_name"
+    prefix = "-" if descending else ""
+    queryset = queryset.order_by(f"{prefix}{column}", f"{prefix}contact_id")
+    position = _decode(cursor, is_date) if cursor else None
+    if position:
+        value, pk = position
+        beyond = "lt" if descending else "gt"
+        queryset = queryset.filter(
+            Q(**{f"{column}__{beyond}": value}) | Q(**{column: value, f"contact_id__{beyond}": pk})
+        )
+    entries = list(queryset[: size + 1])
+    next_cursor = None
+    if len(entries) > size:
+        entries = entries[:size]
+        last = entries[-1]
+        next_cursor = _encode(getattr(last, column), last.contact_id)
+    return ContactPage(entries=entries, next_cursor=next_cursor, is_first=position is None)
+
+
+def tag_names(entries: list[ContactListEntry]) -> dict[int, str]:
+    ids = {t for e in entries for t in e.tag_ids}
+    return dict(Tag.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def pending_contact_ids(entries: list[ContactListEntry]) -> set[int]:
+    """Contacts on this page with committed changes the list does not show yet: their own
+    changes, or a rename of one of their companies, still waiting in the outbox."""
+    contact_ids = [e.contact_id for e in entries]
+    company_ids = {c for e in entries for c in e.company_ids}
+    if not contact_ids:
+        return set()
+    pending = AttributeOutbox.objects.filter(processed_at__isnull=True).filter(
+        Q(target_type="contact", target_id__in=contact_ids)
+        | Q(target_type="company", target_id__in=company_ids)
+    )
+    contacts, companies = set(), set()
+    for target_type, target_id, names in pending.values_list(
+        "target_type", "target_id", "attribute_names"
+    ):
+        if target_type == "contact":
+            contacts.add(target_id)
+        elif "name" in names:
+            companies.add(target_id)
+    return contacts | {e.contact_id for e in entries if companies & set(e.company_ids)}
+
+
+@dataclass
+class Freshness:
+    behind_seconds: float | None  # None: up to date
+    recent_lag_p50: float | None
+    recent_lag_p95: float | None
+    recent_changes: int
+
+
+def contact_list_freshness(now: datetime | None = None) -> Freshness:
+    """How far behind the list is (the oldest change not yet in it), and how long recent
+    changes took to arrive."""
+    now = now or timezone.now()
+    oldest = (
+        AttributeOutbox.objects.filter(processed_at__isnull=True, target_type="contact")
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    recent = sorted(
+        (projected - changed).total_seconds()
+        for changed, projected in ContactListEntry.objects.filter(
+            projected_at__gte=now - timedelta(minutes=10)
+        )
+        .order_by("-projected_at")
+        .values_list("changed_at", "projected_at")[:500]
+    )
+    pick = (lambda q: recent[min(len(recent) - 1, int(q * len(recent)))]) if recent else None
+    return Freshness(
+        behind_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else None,
+        recent_lag_p50=pick(0.5) if pick else None,
+        recent_lag_p95=pick(0.95) if pick else None,
+        recent_changes=len(recent),
+    )

@@ -1,0 +1,19 @@
+from django import template
+
+from qualification.models import AttributeChange
+from qualification.selectors import display_history_value
+from qualification.services import source_label
+
+register = template.Library()
+
+
+@register.filter
+def history_value(change: AttributeChange, which: str) -> str:
+    """A history row's old or new value as the panel would show it ("—" for none)."""
+    value = change.old_value if which == "old" else change.new_value
+    return display_history_value(change, value) or "—"
+
+
+@register.filter
+def source_name(change: AttributeChange) -> str:
+    return source_label(change.source)
