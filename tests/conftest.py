@@ -50,17 +50,32 @@ def _clean_redis():
     yield
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker thread consuming from the real Redis broker."""
+@pytest.fixture
+def start_celery_worker(django_db_blocker):
+    """Start a real Celery worker thread on the real Redis broker, when the test says so:
+    `with start_celery_worker(): ...`. Tests that need "the worker is down" simply start it
+    later."""
+    from contextlib import contextmanager
+
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
 
-    with (
-        django_db_blocker.unblock(),
-        start_worker(app, pool="threads", concurrency=1, perform_ping_check=False) as worker,
-    ):
+    @contextmanager
+    def running():
+        with (
+            django_db_blocker.unblock(),
+            start_worker(app, pool="threads", concurrency=1, perform_ping_check=False) as worker,
+        ):
+            yield worker
+
+    return running
+
+
+@pytest.fixture
+def celery_worker(start_celery_worker):
+    """A real Celery worker for the whole test."""
+    with start_celery_worker() as worker:
         yield worker
 
 

@@ -160,7 +160,7 @@ def test_a_row_that_keeps_failing_is_left_for_an_operator():
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_broker_down_during_the_write_loses_nothing(recorded_hook_calls):
+def test_broker_down_during_the_write_loses_nothing(recorded_hook_calls, start_celery_worker):
     """The write commits even though the task cannot be queued; the sweeper (run by beat)
     delivers it once the broker is back."""
     from config.celery import app
@@ -190,6 +190,7 @@ def test_broker_down_during_the_write_loses_nothing(recorded_hook_calls):
     AttributeOutbox.objects.filter(pk=pending.pk).update(
         created_at=pending.created_at - timedelta(minutes=1)
     )
-    sweep_outbox.delay()
-    assert wait_for(lambda: AttributeOutbox.objects.get(pk=pending.pk).processed_at is not None)
+    with start_celery_worker():
+        sweep_outbox.delay()
+        assert wait_for(lambda: AttributeOutbox.objects.get(pk=pending.pk).processed_at is not None)
     assert contact.pk in {e.target_id for e in recorded_hook_calls}

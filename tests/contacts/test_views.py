@@ -1,0 +1,187 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from contacts.models import Segment
+from contacts.projection import segment_populate
+from qualification.models import DataType
+from qualification.services import Actor, attributes_apply, outbox_deliver
+from tests.factories import (
+    CompanyFactory,
+    CompanyMembershipFactory,
+    ContactFactory,
+    DataAttributeFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+API = Actor("api_token", "1", "Sync")
+
+
+def deliver():
+    while outbox_deliver():
+        pass
+
+
+@pytest.fixture
+def agent():
+    return UserFactory(username="priya", role="Teammate")
+
+
+def listed(response):
+    return [e.contact_id for e in response.context["page"].entries]
+
+
+@pytest.fixture
+def people():
+    for name, data_type in [
+        ("job", DataType.STRING),
+        ("projects", DataType.INTEGER),
+        ("score", DataType.FLOAT),
+        ("beta", DataType.BOOLEAN),
+        ("renews_on", DataType.DATE),
+        ("plan_tier", DataType.OPTIONS),
+    ]:
+        DataAttributeFactory(
+            name=name, data_type=data_type, options=["Free", "Pro"] if name == "plan_tier" else []
+        )
+    now = timezone.now()
+    ada = ContactFactory(values={"name": "Ada Lovelace", "email": "ada@math.example"})
+    bob = ContactFactory(role="lead", values={"name": "Bob Byte", "email": "bob@bits.example"})
+    cyd = ContactFactory(values={"name": "Cyd Charisse", "email": "cyd@dance.example"})
+    attributes_apply(
+        target=ada,
+        values={
+            "job": "Chief Engineer",
+            "projects": 12,
+            "score": 4.5,
+            "beta": True,
+            "renews_on": "2026-03-01",
+            "plan_tier": "Pro",
+            "last_seen_at": now - timedelta(minutes=5),
+        },
+        source="rest_api",
+        actor=API,
+    )
+    attributes_apply(
+        target=cyd,
+        values={
+            "job": "Dancer",
+            "projects": 3,
+            "beta": False,
+            "plan_tier": "Free",
+            "last_seen_at": now - timedelta(days=2),
+        },
+        source="rest_api",
+        actor=API,
+    )
+    vip = TagFactory(name="VIP")
+    from contacts.services import contact_tag
+
+    contact_tag(contact=bob, tag=vip)
+    CompanyMembershipFactory(contact=cyd, company=CompanyFactory(values={"name": "Globex"}))
+    from contacts.projection import contact_list_rebuild
+
+    deliver()
+    contact_list_rebuild()
+    return {"ada": ada, "bob": bob, "cyd": cyd, "vip": vip}
+
+
+def test_contact_list_filters(client, agent, people):
+    client.force_login(agent)
+    ada, bob, cyd = people["ada"].pk, people["bob"].pk, people["cyd"].pk
+
+    def pks(query):
+        response = client.get(f"/contacts/?{query}")
+        assert response.status_code == 200
+        return set(listed(response))
+
+    assert pks("") == {ada, bob, cyd}
+    assert pks("role=lead") == {bob}
+    assert pks(f"tag={people['vip'].pk}") == {bob}
+    assert pks("company=glob") == {cyd}
+    assert pks("q=lovelace") == {ada}
+    assert pks("q=bits.example") == {bob}
+    assert pks("cf=job&op=contains&v=engineer") == {ada}
+    assert pks("cf=projects&op=between&v=2&v2=5") == {cyd}
+    assert pks("cf=projects&op=gte&v=10") == {ada}
+    assert pks("cf=score&op=lte&v=5") == {ada}
+    assert pks("cf=beta&op=true") == {ada}
+    assert pks("cf=beta&op=false") == {cyd}
+    assert pks("cf=renews_on&op=gte&v=2026-02-01") == {ada}
+    assert pks("cf=plan_tier&op=is&v=Free") == {cyd}
+    bad = client.get("/contacts/?cf=projects&op=gte&v=lots")
+    assert listed(bad) == [] and "expected a whole number" in bad.content.decode()
+
+
+def test_contact_list_sorts_and_pages(client, agent, people):
+    client.force_login(agent)
+    ada, bob, cyd = people["ada"].pk, people["bob"].pk, people["cyd"].pk
+    assert listed(client.get("/contacts/")) == [ada, cyd, bob]  # last seen, never seen last
+    assert listed(client.get("/contacts/?sort=name")) == [ada, bob, cyd]
+    assert listed(client.get("/contacts/?sort=-name")) == [cyd, bob, ada]
+    import contacts.views
+
+    original = contacts.views.PAGE_SIZE
+    contacts.views.PAGE_SIZE = 2
+    try:
+        first = client.get("/contacts/?sort=name")
+        second = client.get(f"/contacts/?sort=name&cursor={first.context['page'].next_cursor}")
+    finally:
+        contacts.views.PAGE_SIZE = original
+    assert listed(first) == [ada, bob] and listed(second) == [cyd]
+
+
+def test_update_pending_and_how_far_behind(client, agent, people):
+    client.force_login(agent)
+    html = client.get("/contacts/").content.decode()
+    assert "The contact list is up to date." in html and ">Update pending</span>" not in html
+    attributes_apply(
+        target=people["ada"], values={"name": "Ada King"}, source="rest_api", actor=API
+    )
+    html = client.get("/contacts/").content.decode()
+    assert ">Update pending</span>" in html and "behind recent changes" in html
+    assert "Ada Lovelace" in html  # the list still shows the old name...
+    contact_page = client.get(f"/contacts/{people['ada'].pk}/").content.decode()
+    assert "Ada King" in contact_page  # ...while the contact's own page is current
+    deliver()
+    html = client.get("/contacts/").content.decode()
+    assert "Ada King" in html and ">Update pending</span>" not in html
+
+
+def test_contact_list_query_count_is_constant(client, agent, people, django_assert_num_queries):
+    client.force_login(agent)
+    client.get("/contacts/")
+    # session, user, perms (2), custom attributes, tags (filter), entries, tag names, pending,
+    # oldest pending, recent lag, segments, segment permission check is cached.
+    with django_assert_num_queries(11):
+        client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
+    ContactFactory.create_batch(20)
+    deliver()
+    with django_assert_num_queries(11):
+        client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
+
+
+def test_saving_a_segment_and_its_badges(client, agent, people, django_capture_on_commit_callbacks):
+    client.force_login(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/contacts/segments/", {"name": "Pro", "query": "cf=plan_tier&op=is&v=Pro"}
+        )
+    assert response.status_code == 302
+    segment = Segment.objects.get(name="Pro")
+    # With Redis configured the population runs in a worker; run it here (it is idempotent).
+    segment_populate(segment_id=segment.pk)
+    assert list(segment.members.values_list("pk", flat=True)) == [people["ada"].pk]
+    assert "Pro" in client.get(f"/contacts/{people['ada'].pk}/").content.decode()
+    again = client.post("/contacts/segments/", {"name": "Pro", "query": "role=lead"}, follow=True)
+    assert "already exists" in again.content.decode()
+
+
+def test_viewer_cannot_save_segments(client, people):
+    client.force_login(UserFactory(username="victor", role="Viewer"))
+    assert client.get("/contacts/").status_code == 200
+    assert client.post("/contacts/segments/", {"name": "X", "query": ""}).status_code == 403
+    assert not Segment.objects.exists()
