@@ -33,6 +33,7 @@ def main() -> None:
 
 
 def run(args) -> None:
+    from django.core.management import call_command
     from django.test import Client
     from django.test.utils import setup_test_environment
     from django.urls import reverse
@@ -42,6 +43,7 @@ def run(args) -> None:
     from qualification.services import qualification_item_add
     from tests.factories import UserFactory
 
+    call_command("collectstatic", interactive=False, verbosity=0)  # production static files
     setup_test_environment()
     rng = random.Random(7)
     types = [DataType.STRING, DataType.INTEGER, DataType.FLOAT, DataType.BOOLEAN, DataType.DATE]

@@ -67,7 +67,10 @@ class ContactListFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Users and leads")
     tag = django_filters.ModelChoiceFilter(
-        queryset=Tag.objects.order_by("name"), method="filter_tag", empty_label="Any tag"
+        queryset=Tag.objects.order_by("name"),
+        method="filter_tag",
+        empty_label="Any tag",
+        label="Tag",
     )
     company = django_filters.CharFilter(
         field_name="company_names", lookup_expr="icontains", label="Company"
@@ -81,8 +84,11 @@ class ContactListFilter(django_filters.FilterSet):
         empty_label=None,
         label="Archived",
     )
-    unsubscribed = django_filters.BooleanFilter(
-        field_name="unsubscribed_from_emails", label="Unsubscribed"
+    unsubscribed = django_filters.ChoiceFilter(
+        method="filter_unsubscribed",
+        choices=[("yes", "Unsubscribed"), ("no", "Subscribed")],
+        empty_label="Either",
+        label="Emails",
     )
     last_seen_after = django_filters.DateFilter(
         field_name="last_seen_at",
@@ -118,7 +124,7 @@ class ContactListFilter(django_filters.FilterSet):
 
     class Meta:
         model = ContactListEntry
-        fields = ["q", "role", "tag", "company", "archived", "unsubscribed"]
+        fields = ["q", "role", "tag", "company", "archived"]
 
     def __init__(self, data=None, *args, custom=None, **kwargs):
         data = data.copy() if data is not None else {}
@@ -142,6 +148,9 @@ class ContactListFilter(django_filters.FilterSet):
 
     def filter_company(self, queryset, name, company):
         return json_array_has(queryset, "company_ids", company.pk)
+
+    def filter_unsubscribed(self, queryset, name, value):
+        return queryset.filter(unsubscribed_from_emails=value == "yes")
 
     def filter_archived(self, queryset, name, value):
         if value == "all":

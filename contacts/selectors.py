@@ -85,9 +85,10 @@ def contact_list_page(
     position = _decode(cursor, is_date) if cursor else None
     if position:
         value, pk = position
-        beyond = "lt" if descending else "gt"
-        queryset = queryset.filter(
-            Q(**{f"{column}__{beyond}": value}) | Q(**{column: value, f"contact_id__{beyond}": pk})
+        beyond, up_to = ("lt", "lte") if descending else ("gt", "gte")
+        # The leading range condition lets the database walk the sort index from the cursor.
+        queryset = queryset.filter(**{f"{column}__{up_to}": value}).filter(
+            Q(**{f"{column}__{beyond}": value}) | Q(**{f"contact_id__{beyond}": pk})
         )
     entries = list(queryset[: size + 1])
     next_cursor = None

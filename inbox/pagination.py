@@ -35,8 +35,9 @@ def keyset_page(queryset: QuerySet, *, field: str, cursor: str | None, size: int
     position = decode_cursor(cursor) if cursor else None
     if position:
         moment, pk = position
-        queryset = queryset.filter(
-            Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
+        # The leading range condition lets the database walk the index from the cursor.
+        queryset = queryset.filter(**{f"{field}__lte": moment}).filter(
+            Q(**{f"{field}__lt": moment}) | Q(pk__lt=pk)
         )
     items = list(queryset[: size + 1])
     next_cursor = None
