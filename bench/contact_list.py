@@ -252,7 +252,7 @@ def measure_lag(args) -> None:
         interval = 1.0 / args.rate
         contacts = list(Contact.objects.filter(pk__in=ids))
         # Writer processes (the GIL would cap threads), each sending a share of the rate.
-        writers = 3
+        writers = 4
         begin = time.perf_counter() + 1.0
         connection.close()  # children must not share the parent's database connection
         processes = [

@@ -120,8 +120,13 @@ def contact_list_project(
             # its version is as new as ours, and the next change projects again anyway.
             ContactListEntry.objects.bulk_create(to_create, ignore_conflicts=True)
             if to_update:
-                ContactListEntry.objects.bulk_update(
-                    to_update, [*field_names, "changed_at", "projected_at"]
+                # One INSERT ... ON CONFLICT UPDATE for the batch: the rows are locked and
+                # their versions checked above.
+                ContactListEntry.objects.bulk_create(
+                    to_update,
+                    update_conflicts=True,
+                    unique_fields=["contact_id"],
+                    update_fields=[*field_names, "changed_at", "projected_at"],
                 )
             entries = {e.contact_id: e for e in to_create + to_update}
             segments_evaluate(entries=list(entries.values()))

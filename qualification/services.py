@@ -6,12 +6,15 @@ applied, skipped or rejected write, bumps the target's version and, in the same 
 writes the outbox row that hands the change to the registered hooks after commit.
 """
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -534,9 +537,20 @@ def target_touch(*, target: AttributeTarget, names: list[str], source: str) -> N
         _write_outbox(target, names, source, timezone.now())
 
 
+# While a delivery is queued and not yet started, later commits need not queue another: the
+# queued one takes every pending row when it runs. Without a shared cache (the embedded
+# default), every commit delivers in-process.
+DELIVERY_QUEUED_KEY = "qualification:outbox-delivery-queued"
+
+
 def _enqueue_delivery(outbox_id: int) -> None:
     from .tasks import deliver_outbox
 
+    try:
+        if settings.REDIS_URL and not cache.add(DELIVERY_QUEUED_KEY, outbox_id, timeout=5):
+            return
+    except Exception:
+        logger.warning("Cache unavailable; queueing outbox delivery %s anyway.", outbox_id)
     try:
         deliver_outbox.delay(outbox_id)
     except Exception:
@@ -544,6 +558,8 @@ def _enqueue_delivery(outbox_id: int) -> None:
         logger.warning(
             "Could not queue outbox row %s; the sweeper will deliver it.", outbox_id, exc_info=True
         )
+        with contextlib.suppress(Exception):
+            cache.delete(DELIVERY_QUEUED_KEY)
 
 
 def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any") -> ApplyResult:
@@ -623,13 +639,16 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH) -> int:
             errors = {}
             for row in rows:
                 errors |= _run_hooks([row])
-        now = timezone.now()
-        for row in rows:
+        delivered = [row.pk for row in rows if row.pk not in errors]
+        AttributeOutbox.objects.filter(pk__in=delivered).update(
+            processed_at=timezone.now(), attempts=models.F("attempts") + 1, last_error=""
+        )
+        failed = [row for row in rows if row.pk in errors]
+        for row in failed:
             row.attempts += 1
-            row.last_error = errors.get(row.pk, "")
-            row.processed_at = None if row.pk in errors else now
-        AttributeOutbox.objects.bulk_update(rows, ["attempts", "last_error", "processed_at"])
-        return sum(1 for row in rows if row.pk not in errors)
+            row.last_error = errors[row.pk]
+        AttributeOutbox.objects.bulk_update(failed, ["attempts", "last_error"])
+        return len(delivered)
 
 
 def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:

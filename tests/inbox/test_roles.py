@@ -247,3 +247,13 @@ def test_standard_attribute_model_delete_is_refused():
     with pytest.raises(ValidationError, match="standard attribute"):
         DataAttribute.objects.get(model="contact", name="name").delete()
     DataAttributeFactory(name="throwaway").delete()
+
+
+def test_admin_sees_teammates_with_their_roles_and_teammates_cannot(client):
+    admin_user = UserFactory(username="boss", role="Admin")
+    UserFactory(username="pat", role="Viewer")
+    client.force_login(admin_user)
+    page = client.get("/admin/auth/user/").content.decode()
+    assert "pat" in page and "Viewer" in page
+    client.force_login(UserFactory(username="tim", role="Teammate"))
+    assert client.get("/admin/auth/user/").status_code == 403
