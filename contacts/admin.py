@@ -4,7 +4,7 @@ from django.utils import timezone
 from qualification.admin import AttributeTargetAdmin
 from qualification.services import Source, target_touch
 
-from .models import CompanyMembership, Contact
+from .models import CompanyMembership, Contact, ContactListEntry, Segment, SegmentMembership
 
 
 class CompanyMembershipInline(admin.TabularInline):
@@ -43,3 +43,57 @@ class ContactAdmin(AttributeTargetAdmin):
             membership.save()
         for removed in formset.deleted_objects:
             removed.delete()
+
+
+@admin.register(CompanyMembership)
+class CompanyMembershipAdmin(admin.ModelAdmin):
+    list_display = ("contact", "company", "linked_at", "source")
+    list_select_related = ("contact", "company")
+    search_fields = ("contact__name", "contact__email", "company__name")
+    readonly_fields = ("linked_at", "source")
+    autocomplete_fields = ("contact", "company")
+
+    def save_model(self, request, obj, form, change):
+        if obj.pk is None:
+            obj.linked_at = timezone.now()
+            obj.source = Source.ADMIN
+        super().save_model(request, obj, form, change)
+        target_touch(target=obj.contact, names=["companies"], source=Source.ADMIN)
+
+    def delete_model(self, request, obj):
+        contact = obj.contact
+        super().delete_model(request, obj)
+        target_touch(target=contact, names=["companies"], source=Source.ADMIN)
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "query", "created_by", "created_at")
+    search_fields = ("name",)
+    readonly_fields = ("created_by", "created_at")
+
+
+class ReadModelAdmin(admin.ModelAdmin):
+    """Rows maintained by the projector: shown for operators, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactListEntry)
+class ContactListEntryAdmin(ReadModelAdmin):
+    list_display = ("contact_id", "name", "email", "source_version", "changed_at", "projected_at")
+    search_fields = ("name", "email")
+    show_full_result_count = False
+
+
+@admin.register(SegmentMembership)
+class SegmentMembershipAdmin(ReadModelAdmin):
+    list_display = ("segment", "contact", "evaluated_at")
+    list_select_related = ("segment", "contact")

@@ -5,7 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .models import Segment
+from qualification.models import Tag
+
+from .models import Role, Segment
 from .selectors import (
     SORTS,
     contact_list_filter,
@@ -18,7 +20,17 @@ from .selectors import (
 from .services import segment_create
 
 PAGE_SIZE = 50
-CUSTOM_FILTER_FIELDS = {"cf", "op", "v", "v2", "company_id"}
+ARCHIVED_CHOICES = [("no", "Not archived"), ("yes", "Archived"), ("all", "Archived or not")]
+OPERATOR_LABELS = [
+    ("contains", "contains"),
+    ("is", "is"),
+    ("eq", "equals"),
+    ("gte", "at least / on or after"),
+    ("lte", "at most / on or before"),
+    ("between", "between"),
+    ("true", "is true"),
+    ("false", "is false"),
+]
 
 
 @login_required
@@ -48,7 +60,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "title": "Contacts",
         "section": "contacts",
         "filters": filters,
-        "main_fields": [f for f in filters.form if f.name not in CUSTOM_FILTER_FIELDS],
+        "roles": Role.choices,
+        "tags": Tag.objects.order_by("name").only("pk", "name"),
+        "archived_choices": ARCHIVED_CHOICES,
+        "custom": filters.custom,
+        "operators": OPERATOR_LABELS,
         "custom_error": getattr(filters, "custom_error", ""),
         "page": page,
         "rows": [

@@ -8,7 +8,14 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from companies.models import Company
-from contacts.models import CompanyMembership, Contact, Role
+from contacts.models import (
+    CompanyMembership,
+    Contact,
+    ContactListEntry,
+    Role,
+    Segment,
+    SegmentMembership,
+)
 from inbox.models import Conversation, ConversationPart, PartKind
 from qualification.models import (
     AttributeChange,
@@ -168,3 +175,37 @@ class AttributeOutboxFactory(DjangoModelFactory):
     attribute_names = factory.LazyFunction(lambda: ["name"])
     source = Source.REST_API
     created_at = factory.LazyFunction(timezone.now)
+
+
+class SegmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Segment
+
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    query = "role=user"
+
+
+class SegmentMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = SegmentMembership
+
+    segment = factory.SubFactory(SegmentFactory)
+    contact = factory.SubFactory(ContactFactory)
+    evaluated_at = factory.LazyFunction(timezone.now)
+
+
+class ContactListEntryFactory(DjangoModelFactory):
+    """A read-model row written directly; tests of the projector use the projector instead."""
+
+    class Meta:
+        model = ContactListEntry
+
+    contact_id = factory.Sequence(lambda n: 1_000_000 + n)
+    role = Role.USER
+    name = factory.Sequence(lambda n: f"Listed {n}")
+    created_at = factory.LazyFunction(timezone.now)
+    sort_last_seen = factory.LazyFunction(timezone.now)
+    sort_signed_up = factory.LazyFunction(timezone.now)
+    source_version = 1
+    changed_at = factory.LazyFunction(timezone.now)
+    projected_at = factory.LazyFunction(timezone.now)

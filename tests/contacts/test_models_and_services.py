@@ -51,3 +51,23 @@ def test_linking_a_company_twice_keeps_the_first_link():
         CompanyMembership.objects.create(
             contact=contact, company=company, linked_at=first.linked_at, source="admin"
         )
+
+
+def test_every_model_has_a_factory_and_an_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    import tests.factories as factories
+
+    made = {
+        f.__dict__["_meta"].model
+        for f in vars(factories).values()
+        if isinstance(f, type) and hasattr(f, "_meta") and getattr(f._meta, "model", None)
+    }
+    ours = [
+        m
+        for app in ("qualification", "companies", "contacts", "inbox")
+        for m in apps.get_app_config(app).get_models()
+    ]
+    assert [m.__name__ for m in ours if m not in made] == []
+    assert [m.__name__ for m in ours if not admin.site.is_registered(m)] == []
