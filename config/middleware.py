@@ -1,8 +1,10 @@
+import logging
 import re
 import uuid
 
 from qualification.context import request_id_var
 
+logger = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -24,3 +26,57 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-Id"] = request_id
         return response
+
+
+class ApiMiddleware:
+    """For /api/: answer an unsupported Intercom-Version, put rate-limit headers on every
+    authenticated response, and give every error Intercom's JSON shape, whoever produced it
+    (unknown routes, wrong methods, server errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        from config.api import SUPPORTED_VERSIONS, error_response
+
+        version = request.headers.get("Intercom-Version")
+        if version is not None and version not in SUPPORTED_VERSIONS:
+            return error_response(
+                request,
+                400,
+                "intercom_version_invalid",
+                f"Intercom-Version {version!r} is not supported; use 2.14 or leave it out.",
+            )
+        response = self.get_response(request)
+        for header, value in getattr(request, "rate_limit", {}).items():
+            response.setdefault(header, value)
+        if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
+            codes = {404: "not_found", 405: "method_not_allowed", 500: "server_error"}
+            messages = {
+                404: "Resource Not Found",
+                405: f"{request.method} is not allowed here.",
+                500: "Something went wrong on our side; nothing was changed. Try again.",
+            }
+            status = response.status_code
+            return error_response(
+                request,
+                status,
+                codes.get(status, "client_error"),
+                messages.get(status, "The request could not be handled."),
+            )
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        from config.api import error_response
+
+        logger.exception("API error", exc_info=exception)
+        return error_response(
+            request,
+            500,
+            "server_error",
+            "Something went wrong on our side; nothing was changed. Try again.",
+        )

@@ -3,6 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.api import api, error_response
+
+
+def api_not_found(request, rest):
+    return error_response(request, 404, "not_found", "Resource Not Found")
+
+
 admin.site.site_header = "Switchboard"
 admin.site.site_title = "Switchboard"
 admin.site.index_title = "Workspace data and settings"
@@ -18,6 +25,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    # Anything else under /api/ is an unknown route: Intercom's 404, in JSON.
+    path("api/<path:rest>", api_not_found),
     path("attributes/", include("qualification.urls")),
     path("", include("contacts.urls")),
     path("", include("inbox.urls")),

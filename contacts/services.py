@@ -68,3 +68,39 @@ def segment_create(*, name: str, query: str, created_by) -> Segment:
         segment = Segment.objects.create(name=name, query=query, created_by=created_by)
         transaction.on_commit(lambda: segment_populate.delay(segment.pk))
     return segment
+
+
+def contact_identity_update(
+    *, contact: Contact, source: str, role: str | None = None, external_id=None
+) -> None:
+    """Change who a contact is (user or lead, the customer's own id): not attribute values,
+    but the list and segments must follow, so the change goes through the outbox too."""
+    fields = {}
+    if role is not None and role != contact.role:
+        fields["role"] = role
+    if external_id is not None and external_id != contact.external_id:
+        fields["external_id"] = external_id or None
+    if not fields:
+        return
+    with transaction.atomic():
+        Contact.objects.filter(pk=contact.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(contact, name, value)
+        target_touch(target=contact, names=sorted(fields), source=source)
+
+
+def contact_delete(*, contact: Contact) -> None:
+    from qualification.models import AttributeOutbox
+
+    with transaction.atomic():
+        contact_id = contact.pk
+        contact.delete()
+        # The projector removes the list row when it finds the contact gone.
+        AttributeOutbox.objects.create(
+            target_type="contact",
+            target_id=contact_id,
+            target_version=0,
+            attribute_names=["deleted"],
+            source="rest_api",
+            created_at=timezone.now(),
+        )

@@ -36,6 +36,7 @@ def _migration_data(request):
         ("qualification.migrations.0002_standard_attributes", "seed"),
         ("inbox.migrations.0002_roles", "create_roles"),
         ("inbox.migrations.0003_segment_roles", "grant"),
+        ("inbox.migrations.0005_api_token_roles", "grant"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -16,7 +16,7 @@ from contacts.models import (
     Segment,
     SegmentMembership,
 )
-from inbox.models import Conversation, ConversationPart, PartKind
+from inbox.models import ApiToken, Conversation, ConversationPart, PartKind
 from qualification.models import (
     AttributeChange,
     AttributeOutbox,
@@ -209,3 +209,15 @@ class ContactListEntryFactory(DjangoModelFactory):
     source_version = 1
     changed_at = factory.LazyFunction(timezone.now)
     projected_at = factory.LazyFunction(timezone.now)
+
+
+class ApiTokenFactory(DjangoModelFactory):
+    """A token row; use inbox.tokens.api_token_create when the test needs the secret."""
+
+    class Meta:
+        model = ApiToken
+
+    name = factory.Sequence(lambda n: f"Token {n}")
+    prefix = factory.Sequence(lambda n: f"sb_{n:06d}")
+    digest = factory.Sequence(lambda n: f"{n:064d}")
+    scopes = factory.LazyFunction(lambda: ["contacts:read"])

@@ -28,7 +28,7 @@ def grant(apps, schema_editor):
     for app_config in apps.get_app_configs():
         original = getattr(app_config, "models_module", None)
         app_config.models_module = original or True
-        create_permissions(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

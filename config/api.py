@@ -1,0 +1,136 @@
+"""The REST API root: Intercom-compatible auth, versions, rate limits and error bodies.
+
+Routers live in the apps (contacts.api, ...); this module wires them under /api/.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from inbox.tokens import api_token_check
+
+SUPPORTED_VERSIONS = {
+    *(f"1.{minor}" for minor in range(5)),
+    *(f"2.{minor}" for minor in range(15)),
+    "Unstable",
+}
+DEFAULT_VERSION = "2.14"
+WINDOW_SECONDS = 10
+
+
+def error_body(request: HttpRequest, code: str, message: str) -> dict:
+    return {
+        "type": "error.list",
+        "request_id": getattr(request, "request_id", ""),
+        "errors": [{"code": code, "message": message}],
+    }
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(request, code, message), status=status)
+
+
+class ApiError(Exception):
+    """An error answered in Intercom's shape."""
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+        super().__init__(message)
+
+
+class RateLimited(ApiError):
+    pass
+
+
+def _rate_limit(request: HttpRequest, token) -> None:
+    """A fixed window of ten seconds per token, kept in the cache (Redis in production)."""
+    limit = max(1, settings.API_RATE_LIMIT_PER_MINUTE * WINDOW_SECONDS // 60)
+    window = int(time.time()) // WINDOW_SECONDS
+    key = f"api-rate:{token.pk}:{window}"
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+        used = 1
+    request.rate_limit = {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(0, limit - used)),
+        "X-RateLimit-Reset": str((window + 1) * WINDOW_SECONDS),
+    }
+    if used > limit:
+        raise RateLimited(
+            429, "rate_limit_exceeded", f"Exceeded rate limit of {limit} in 10_seconds"
+        )
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        found = api_token_check(token)
+        if found is None:
+            return None
+        _rate_limit(request, found)
+        return found
+
+
+def require_scope(request: HttpRequest, scope: str) -> None:
+    if scope not in request.auth.scopes:
+        raise ApiError(
+            403,
+            "token_unauthorized",
+            f"This token may not do this: it lacks the {scope} scope.",
+        )
+
+
+api = NinjaAPI(
+    title="Switchboard REST API",
+    version=DEFAULT_VERSION,
+    description="Compatible with Intercom's REST API 2.14 for the resources it covers.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    response = error_response(request, exc.status, exc.code, exc.message)
+    for header, value in getattr(request, "rate_limit", {}).items():
+        response[header] = value
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return error_response(request, 401, "unauthorized", "Access Token Invalid")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "payload"))
+    message = first.get("msg", "Invalid request")
+    if first.get("type") == "json_invalid" or "JSON" in message:
+        return error_response(request, 400, "bad_request", "The request body is not valid JSON.")
+    return error_response(
+        request, 400, "parameter_invalid", f"{where}: {message}" if where else message
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+    return error_response(
+        request, exc.status_code, codes.get(exc.status_code, "client_error"), str(exc)
+    )
+
+
+from contacts.api import router as contacts_router  # noqa: E402
+
+api.add_router("/contacts", contacts_router)

@@ -1,0 +1,283 @@
+"""Contacts in Intercom's REST API shape (2.14): create, retrieve, update, delete, list."""
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict
+
+from config.api import ApiError, require_scope
+from qualification.models import DataAttribute
+from qualification.services import Actor, AttributeWriteError, Source, attributes_apply
+
+from .models import Contact, Role
+from .services import contact_create, contact_delete, contact_identity_update
+
+router = Router(tags=["Contacts"])
+
+STANDARD_FIELDS = [
+    "email",
+    "phone",
+    "name",
+    "avatar",
+    "signed_up_at",
+    "last_seen_at",
+    "owner_id",
+    "unsubscribed_from_emails",
+    "language_override",
+]
+
+
+class ContactWrite(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    external_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    avatar: str | None = None
+    signed_up_at: int | None = None
+    last_seen_at: int | None = None
+    owner_id: int | None = None
+    unsubscribed_from_emails: bool | None = None
+    language_override: str | None = None
+    custom_attributes: dict[str, Any] | None = None
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor("api_token", str(request.auth.pk), request.auth.name)
+
+
+def _unix(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    url = f"/contacts/{contact.pk}"
+    tags = [{"type": "tag", "id": str(t.pk), "url": f"/tags/{t.pk}"} for t in contact.tags.all()]
+    companies = [
+        {"type": "company", "id": str(m.company_id), "url": f"/companies/{m.company_id}"}
+        for m in contact.memberships.all()
+    ]
+
+    def listed(data, kind):
+        return {
+            "type": "list",
+            "data": data,
+            "url": f"{url}/{kind}",
+            "total_count": len(data),
+            "has_more": False,
+        }
+
+    return {
+        "type": "contact",
+        "id": str(contact.pk),
+        "workspace_id": "switchboard",
+        "external_id": contact.external_id,
+        "role": contact.role,
+        "email": contact.email,
+        "email_domain": contact.email.rpartition("@")[2] if contact.email else None,
+        "phone": contact.phone,
+        "name": contact.name,
+        "avatar": contact.avatar,
+        "owner_id": contact.owner_id,
+        "social_profiles": {"type": "list", "data": []},
+        "has_hard_bounced": False,
+        "marked_email_as_spam": False,
+        "unsubscribed_from_emails": contact.unsubscribed_from_emails,
+        "created_at": _unix(contact.created_at),
+        "updated_at": _unix(contact.updated_at),
+        "signed_up_at": _unix(contact.signed_up_at),
+        "last_seen_at": _unix(contact.last_seen_at),
+        "last_replied_at": None,
+        "last_contacted_at": None,
+        "last_email_opened_at": None,
+        "last_email_clicked_at": None,
+        "language_override": contact.language_override,
+        "browser": contact.browser,
+        "browser_version": None,
+        "browser_language": contact.browser_language,
+        "os": contact.os,
+        "location": {
+            "type": "location",
+            "country": contact.location_country,
+            "region": contact.location_region,
+            "city": contact.location_city,
+            "country_code": None,
+            "continent_code": None,
+        },
+        "custom_attributes": contact.custom_attributes,
+        "tags": listed(tags, "tags"),
+        "notes": listed([], "notes"),
+        "companies": listed(companies, "companies"),
+        "archived": contact.archived,
+    }
+
+
+def _contacts():
+    return Contact.objects.prefetch_related("tags", "memberships")
+
+
+def _get(contact_id: str) -> Contact:
+    contact = _contacts().filter(pk=int(contact_id)).first() if contact_id.isdigit() else None
+    if contact is None:
+        raise ApiError(404, "not_found", "User Not Found")
+    return contact
+
+
+def _values(body: ContactWrite) -> dict[str, Any]:
+    """The attribute values a request sends: standard fields it set, then its custom ones.
+    A standard attribute's name inside custom_attributes is refused, like Intercom does."""
+    sent = body.model_fields_set
+    values = {name: getattr(body, name) for name in STANDARD_FIELDS if name in sent}
+    custom = body.custom_attributes or {}
+    standard_names = set(
+        DataAttribute.objects.filter(
+            model="contact", is_standard=True, name__in=list(custom)
+        ).values_list("name", flat=True)
+    )
+    if standard_names:
+        name = sorted(standard_names)[0]
+        raise ApiError(
+            400,
+            "parameter_not_found",
+            f"Custom attribute '{name}' does not exist; '{name}' is a standard attribute: "
+            "send it as a top-level field.",
+        )
+    return values | custom
+
+
+def _write_error(exc: AttributeWriteError) -> ApiError:
+    problem = exc.problems[0]
+    code = "parameter_not_found" if problem.code == "unknown_attribute" else "parameter_invalid"
+    return ApiError(400, code, problem.message)
+
+
+def _duplicate(role: str, external_id: str | None, email: str | None, exclude: int | None = None):
+    if role != Role.USER:
+        return None
+    existing = Contact.objects.filter(role=Role.USER)
+    if exclude:
+        existing = existing.exclude(pk=exclude)
+    if external_id and (match := existing.filter(external_id=external_id).first()):
+        return match
+    if email and (match := existing.filter(email__iexact=email).first()):
+        return match
+    return None
+
+
+@router.post("", summary="Create a contact")
+def create_contact(request: HttpRequest, body: ContactWrite):
+    require_scope(request, "contacts:write")
+    if not ({"email", "external_id", "role"} & body.model_fields_set):
+        raise ApiError(400, "parameter_not_found", "Send an email, an external_id or a role.")
+    role = body.role or Role.USER
+    if duplicate := _duplicate(role, body.external_id, body.email):
+        raise ApiError(
+            409,
+            "conflict",
+            f"A contact matching those details already exists with id={duplicate.pk}",
+        )
+    try:
+        with transaction.atomic():
+            contact = contact_create(
+                role=role,
+                external_id=body.external_id,
+                values=_values(body),
+                source=Source.REST_API,
+                actor=_actor(request),
+            )
+    except AttributeWriteError as exc:
+        raise _write_error(exc) from exc
+    except IntegrityError as exc:
+        raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
+    return contact_json(_get(str(contact.pk)))
+
+
+@router.get("/{contact_id}", summary="Retrieve a contact")
+def get_contact(request: HttpRequest, contact_id: str):
+    require_scope(request, "contacts:read")
+    return contact_json(_get(contact_id))
+
+
+@router.put("/{contact_id}", summary="Update a contact")
+def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
+    require_scope(request, "contacts:write")
+    contact = _get(contact_id)
+    role = body.role or contact.role
+    if duplicate := _duplicate(role, body.external_id, body.email, exclude=contact.pk):
+        raise ApiError(
+            409,
+            "conflict",
+            f"A contact matching those details already exists with id={duplicate.pk}",
+        )
+    try:
+        with transaction.atomic():
+            contact_identity_update(
+                contact=contact,
+                source=Source.REST_API,
+                role=body.role,
+                external_id=body.external_id if "external_id" in body.model_fields_set else None,
+            )
+            attributes_apply(
+                target=contact, values=_values(body), source=Source.REST_API, actor=_actor(request)
+            )
+    except AttributeWriteError as exc:
+        raise _write_error(exc) from exc
+    except IntegrityError as exc:
+        raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
+    return contact_json(_get(contact_id))
+
+
+@router.delete("/{contact_id}", summary="Delete a contact")
+def delete_contact(request: HttpRequest, contact_id: str):
+    require_scope(request, "contacts:write")
+    contact = _get(contact_id)
+    external_id = contact.external_id
+    contact_delete(contact=contact)
+    return {"type": "contact", "id": contact_id, "external_id": external_id, "deleted": True}
+
+
+def _cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+    except ValueError:
+        raise ApiError(400, "parameter_invalid", "starting_after is not a valid cursor.") from None
+
+
+@router.get("", summary="List contacts")
+def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str | None = None):
+    require_scope(request, "contacts:read")
+    if not 1 <= per_page <= 150:
+        raise ApiError(400, "parameter_invalid", "per_page must be between 1 and 150.")
+    contacts = list(
+        _contacts().filter(pk__gt=_after(starting_after)).order_by("pk")[: per_page + 1]
+    )
+    more = len(contacts) > per_page
+    contacts = contacts[:per_page]
+    total = Contact.objects.count()
+    pages = {
+        "type": "pages",
+        "page": 1,
+        "per_page": per_page,
+        "total_pages": max(1, -(-total // per_page)),
+        "next": {"per_page": per_page, "starting_after": _cursor(contacts[-1].pk)}
+        if more
+        else None,
+    }
+    return {
+        "type": "list",
+        "data": [contact_json(c) for c in contacts],
+        "total_count": total,
+        "pages": pages,
+    }

@@ -1,0 +1,253 @@
+"""Contacts over the REST API: plain HTTP for codes and error bodies, and the official
+python-intercom SDK against a live server for wire compatibility."""
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from contacts.models import Contact
+from inbox.tokens import api_token_create, api_token_revoke
+from qualification.models import AttributeChange, DataType
+from tests.factories import ContactFactory, DataAttributeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(secret):
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def secret():
+    return api_token_create(name="Billing sync", scopes=["contacts:read", "contacts:write"])[1]
+
+
+def error_of(response):
+    body = response.json()
+    assert body["type"] == "error.list" and body["request_id"] == response["X-Request-Id"]
+    return body["errors"][0]["code"], body["errors"][0]["message"]
+
+
+def test_create_update_retrieve_delete_with_custom_attributes(client, secret):
+    DataAttributeFactory(name="plan_tier", data_type=DataType.OPTIONS, options=["Free", "Pro"])
+    created = client.post(
+        "/api/contacts",
+        {
+            "email": "ada@example.com",
+            "name": "Ada",
+            "signed_up_at": 1767225600,
+            "custom_attributes": {"plan_tier": "Pro"},
+        },
+        content_type="application/json",
+        headers=bearer(secret),
+    )
+    assert created.status_code == 200, created.content
+    body = created.json()
+    assert (body["type"], body["role"], body["email"], body["signed_up_at"]) == (
+        "contact",
+        "user",
+        "ada@example.com",
+        1767225600,
+    )
+    assert body["custom_attributes"] == {"plan_tier": "Pro"}
+    assert created["X-RateLimit-Limit"] and created["X-RateLimit-Remaining"]
+    contact_id = body["id"]
+    change = AttributeChange.objects.filter(attribute_name="plan_tier").get()
+    assert (change.source, change.actor_label, change.request_id) == (
+        "rest_api",
+        "Billing sync",
+        created["X-Request-Id"],
+    )
+
+    updated = client.put(
+        f"/api/contacts/{contact_id}",
+        {"name": "Ada King", "custom_attributes": {"plan_tier": "Free"}},
+        content_type="application/json",
+        headers=bearer(secret),
+    )
+    assert updated.json()["name"] == "Ada King"
+    assert client.get(f"/api/contacts/{contact_id}", headers=bearer(secret)).json()[
+        "custom_attributes"
+    ] == {"plan_tier": "Free"}
+    deleted = client.delete(f"/api/contacts/{contact_id}", headers=bearer(secret)).json()
+    assert deleted == {"type": "contact", "id": contact_id, "external_id": None, "deleted": True}
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "message"),
+    [
+        (
+            {"email": "a@b.example", "custom_attributes": {"nope": 1}},
+            "parameter_not_found",
+            "Custom attribute 'nope' does not exist",
+        ),
+        (
+            {"email": "a@b.example", "custom_attributes": {"tier": "Gold"}},
+            "parameter_invalid",
+            "is not one of the options",
+        ),
+        (
+            {"email": "a@b.example", "custom_attributes": {"name": "x"}},
+            "parameter_not_found",
+            "is a standard attribute",
+        ),
+        ({"email": "not an email"}, "parameter_invalid", "not a valid email address"),
+        ({"name": "No identity"}, "parameter_not_found", "Send an email, an external_id"),
+        ({"email": "a@b.example", "colour": "blue"}, "parameter_invalid", "colour"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(client, secret, payload, code, message):
+    DataAttributeFactory(name="tier", data_type=DataType.OPTIONS, options=["Free", "Pro"])
+    response = client.post(
+        "/api/contacts", payload, content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 400
+    got_code, got_message = error_of(response)
+    assert got_code == code and message in got_message
+    assert not Contact.objects.exists() and not AttributeChange.objects.exists()
+
+
+def test_duplicates_conflict(client, secret):
+    existing = ContactFactory(external_id="u-1", values={"email": "u1@example.com"})
+    response = client.post(
+        "/api/contacts",
+        {"external_id": "u-1"},
+        content_type="application/json",
+        headers=bearer(secret),
+    )
+    assert response.status_code == 409
+    assert error_of(response) == (
+        "conflict",
+        f"A contact matching those details already exists with id={existing.pk}",
+    )
+
+
+def test_auth_scopes_versions_and_unknown_routes(client, secret):
+    assert error_of(client.get("/api/contacts")) == ("unauthorized", "Access Token Invalid")
+    assert client.get("/api/contacts", headers=bearer("sb_wrong")).status_code == 401
+    token, read_only = api_token_create(name="Reader", scopes=["contacts:read"])
+    assert client.get("/api/contacts", headers=bearer(read_only)).status_code == 200
+    refused = client.post(
+        "/api/contacts",
+        {"email": "x@y.example"},
+        content_type="application/json",
+        headers=bearer(read_only),
+    )
+    assert refused.status_code == 403 and error_of(refused)[0] == "token_unauthorized"
+    assert not Contact.objects.exists()
+    api_token_revoke(token=token)
+    assert client.get("/api/contacts", headers=bearer(read_only)).status_code == 401
+
+    bad_version = client.get("/api/contacts", headers=bearer(secret) | {"Intercom-Version": "9.9"})
+    assert bad_version.status_code == 400 and error_of(bad_version)[0] == "intercom_version_invalid"
+    ok_version = client.get("/api/contacts", headers=bearer(secret) | {"Intercom-Version": "2.14"})
+    assert ok_version.status_code == 200
+    missing = client.get("/api/nothing-here", headers=bearer(secret))
+    assert missing.status_code == 404 and error_of(missing)[0] == "not_found"
+    assert client.get("/api/contacts/999999", headers=bearer(secret)).status_code == 404
+    wrong_method = client.patch("/api/contacts", headers=bearer(secret))
+    assert wrong_method.status_code == 405 and error_of(wrong_method)[0] == "method_not_allowed"
+    malformed = client.post(
+        "/api/contacts", "{not json", content_type="application/json", headers=bearer(secret)
+    )
+    assert malformed.status_code == 400 and error_of(malformed)[0] in {
+        "bad_request",
+        "parameter_invalid",
+    }
+
+
+@override_settings(API_RATE_LIMIT_PER_MINUTE=12)  # 2 per 10-second window
+def test_rate_limit_per_token(client, secret):
+    from django.core.cache import cache
+
+    cache.clear()
+    first = client.get("/api/contacts", headers=bearer(secret))
+    assert (first["X-RateLimit-Limit"], first["X-RateLimit-Remaining"]) == ("2", "1")
+    client.get("/api/contacts", headers=bearer(secret))
+    limited = client.get("/api/contacts", headers=bearer(secret))
+    assert limited.status_code == 429
+    assert error_of(limited) == ("rate_limit_exceeded", "Exceeded rate limit of 2 in 10_seconds")
+    assert limited["X-RateLimit-Remaining"] == "0" and int(limited["X-RateLimit-Reset"]) > 0
+
+
+def test_list_pages_by_cursor(client, secret):
+    contacts = ContactFactory.create_batch(5)
+    page = client.get("/api/contacts?per_page=2", headers=bearer(secret)).json()
+    seen = [c["id"] for c in page["data"]]
+    while page["pages"]["next"]:
+        cursor = page["pages"]["next"]["starting_after"]
+        page = client.get(
+            f"/api/contacts?per_page=2&starting_after={cursor}", headers=bearer(secret)
+        ).json()
+        seen += [c["id"] for c in page["data"]]
+    assert seen == [str(c.pk) for c in contacts]
+    assert client.get("/api/contacts?per_page=151", headers=bearer(secret)).status_code == 400
+
+
+def test_tokens_are_stored_hashed_and_printed_once(capsys):
+    call_command("create_api_token", "--name", "CLI", "--scopes", "contacts:read")
+    secret = capsys.readouterr().out.strip()
+    from inbox.models import ApiToken
+
+    token = ApiToken.objects.get(name="CLI")
+    assert secret.startswith("sb_") and secret not in (token.digest, token.prefix)
+    assert token.scopes == ["contacts:read"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_official_sdk_works_against_the_api(live_server):
+    from intercom import CreateContactRequestWithEmail, Intercom
+
+    DataAttributeFactory(name="plan_tier", data_type=DataType.OPTIONS, options=["Free", "Pro"])
+    _, secret = api_token_create(name="SDK", scopes=["contacts:read", "contacts:write"])
+    client = Intercom(token=secret, base_url=live_server.url + "/api")
+    created = client.contacts.create(
+        request=CreateContactRequestWithEmail(
+            email="sdk@example.com", name="Sdk User", custom_attributes={"plan_tier": "Pro"}
+        )
+    )
+    assert created.email == "sdk@example.com"
+    found = client.contacts.find(created.id)
+    assert found.custom_attributes == {"plan_tier": "Pro"}
+    updated = client.contacts.update(
+        created.id, name="Renamed", custom_attributes={"plan_tier": "Free"}
+    )
+    assert updated.name == "Renamed"
+    for i in range(3):
+        client.contacts.create(request=CreateContactRequestWithEmail(email=f"more{i}@example.com"))
+    listed = [c.email for c in client.contacts.list(per_page=2)]
+    assert sorted(listed) == sorted(
+        ["sdk@example.com", "more0@example.com", "more1@example.com", "more2@example.com"]
+    )
+    deleted = client.contacts.delete(created.id)
+    assert deleted.deleted is True
+
+
+def test_admin_makes_a_token_shows_it_once_and_revokes_it(client):
+    from inbox.models import ApiToken
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="boss", role="Admin"))
+    response = client.post(
+        "/admin/inbox/apitoken/add/",
+        {"name": "Zapier", "scopes": ["contacts:read", "contacts:write"]},
+        follow=True,
+    )
+    page = response.content.decode()
+    token = ApiToken.objects.get(name="Zapier")
+    secret = page[page.index("sb_") :].split(" ")[0]
+    assert token.scopes == ["contacts:read", "contacts:write"] and token.digest not in page
+    assert client.get("/api/contacts", headers=bearer(secret)).status_code == 200
+    client.post(
+        "/admin/inbox/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert client.get("/api/contacts", headers=bearer(secret)).status_code == 401
+
+
+def test_teammates_cannot_see_tokens(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="tim", role="Teammate"))
+    assert client.get("/admin/inbox/apitoken/").status_code == 403
