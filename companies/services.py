@@ -2,7 +2,7 @@ from typing import Any
 
 from django.db import transaction
 
-from qualification.services import Actor, attributes_apply
+from qualification.services import Actor, attributes_apply, target_deleted
 
 from .models import Company
 
@@ -15,3 +15,11 @@ def company_create(
         company = Company.objects.create(company_id=company_id)
         attributes_apply(target=company, values=values, source=source, actor=actor)
     return company
+
+
+def company_delete(*, company: Company, source: str) -> None:
+    """Delete a company (its people stay) and tell the hooks, so the list drops its name."""
+    with transaction.atomic():
+        company_pk = company.pk
+        company.delete()
+        target_deleted(model=Company, pk=company_pk, source=source)

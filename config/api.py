@@ -131,6 +131,10 @@ def _http_error(request, exc: HttpError):
     )
 
 
+from companies.api import router as companies_router  # noqa: E402
+from contacts.api import company_contacts_router  # noqa: E402
 from contacts.api import router as contacts_router  # noqa: E402
 
 api.add_router("/contacts", contacts_router)
+api.add_router("/companies", companies_router)
+api.add_router("/companies", company_contacts_router)

@@ -14,7 +14,13 @@ from qualification.models import DataAttribute
 from qualification.services import Actor, AttributeWriteError, Source, attributes_apply
 
 from .models import Contact, Role
-from .services import contact_create, contact_delete, contact_identity_update
+from .services import (
+    contact_company_attach,
+    contact_company_detach,
+    contact_create,
+    contact_delete,
+    contact_identity_update,
+)
 
 router = Router(tags=["Contacts"])
 
@@ -238,7 +244,7 @@ def delete_contact(request: HttpRequest, contact_id: str):
     require_scope(request, "contacts:write")
     contact = _get(contact_id)
     external_id = contact.external_id
-    contact_delete(contact=contact)
+    contact_delete(contact=contact, source=Source.REST_API)
     return {"type": "contact", "id": contact_id, "external_id": external_id, "deleted": True}
 
 
@@ -280,4 +286,80 @@ def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str 
         "data": [contact_json(c) for c in contacts],
         "total_count": total,
         "pages": pages,
+    }
+
+
+class CompanyRef(Schema):
+    id: str | None = None
+
+
+def _company(company_id: str | None):
+    from companies.api import get_company
+
+    if not company_id:
+        raise ApiError(400, "parameter_not_found", "company not specified")
+    return get_company(company_id)
+
+
+@router.get("/{contact_id}/companies", summary="List a contact's companies")
+def list_contact_companies(
+    request: HttpRequest, contact_id: str, page: int = 1, per_page: int = 50
+):
+    require_scope(request, "contacts:read")
+    from companies.api import company_json
+
+    if page < 1 or not 1 <= per_page <= 150:
+        raise ApiError(400, "parameter_invalid", "page must be 1 or more and per_page 1 to 150.")
+    contact = _get(contact_id)
+    memberships = contact.memberships.select_related("company").order_by("linked_at", "id")
+    # The SDK asks for page after page until one comes back empty.
+    companies = [
+        company_json(m.company) for m in memberships[(page - 1) * per_page : page * per_page]
+    ]
+    # The official SDK reads "companies"; Intercom's own example answers "data": send both.
+    return {
+        "type": "list",
+        "data": companies,
+        "companies": companies,
+        "total_count": memberships.count(),
+        "pages": {"type": "pages", "next": None, "page": page, "per_page": per_page},
+    }
+
+
+@router.post("/{contact_id}/companies", summary="Attach a contact to a company")
+def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
+    require_scope(request, "contacts:write")
+    from companies.api import company_json
+
+    contact = _get(contact_id)
+    company = _company(body.id)
+    contact_company_attach(contact=contact, company=company, source=Source.REST_API)
+    return company_json(company)
+
+
+@router.delete("/{contact_id}/companies/{company_id}", summary="Detach a contact from a company")
+def detach_company(request: HttpRequest, contact_id: str, company_id: str):
+    require_scope(request, "contacts:write")
+    from companies.api import company_json
+
+    contact = _get(contact_id)
+    company = _company(company_id)
+    if not contact_company_detach(contact=contact, company=company, source=Source.REST_API):
+        raise ApiError(404, "company_not_found", "The contact is not attached to that company.")
+    return company_json(company)
+
+
+company_contacts_router = Router(tags=["Companies"])
+
+
+@company_contacts_router.get("/{company_id}/contacts", summary="List a company's contacts")
+def list_company_contacts(request: HttpRequest, company_id: str):
+    require_scope(request, "companies:read")
+    company = _company(company_id)
+    contacts = list(_contacts().filter(memberships__company=company).order_by("pk")[:150])
+    return {
+        "type": "list",
+        "data": [contact_json(c) for c in contacts],
+        "total_count": len(contacts),
+        "pages": {"type": "pages", "page": 1, "per_page": 50, "total_pages": 1},
     }

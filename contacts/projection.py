@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from qualification.hooks import AttributeChangeEvent
 
+from .filters import json_array_has
 from .models import CompanyMembership, Contact, ContactListEntry, Segment, SegmentMembership
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,9 @@ def project_after_change(events: list[AttributeChangeEvent]) -> None:
     for event in events:
         if event.target_type == "contact":
             note(event.target_id, event.committed_at)
-        elif event.target_type == "company" and COMPANY_FIELDS_SHOWN & set(event.attribute_names):
+        elif event.target_type == "company" and (COMPANY_FIELDS_SHOWN | {"deleted"}) & set(
+            event.attribute_names
+        ):
             company_changes[event.target_id] = min(
                 event.committed_at, company_changes.get(event.target_id, event.committed_at)
             )
@@ -155,6 +158,14 @@ def project_after_change(events: list[AttributeChangeEvent]) -> None:
             company_id__in=company_changes
         ).values_list("contact_id", "company_id"):
             note(contact_id, company_changes[company_id])
+        # A deleted company has no memberships left: its former people are found by the
+        # company ids their list rows still carry.
+        for company_id, moment in company_changes.items():
+            listed = json_array_has(
+                ContactListEntry.objects.using("default"), "company_ids", company_id
+            )
+            for contact_id in listed.values_list("contact_id", flat=True):
+                note(contact_id, moment)
     if changed_at:
         contact_list_project(contact_ids=changed_at, changed_at=changed_at)
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from companies.models import Company
 from qualification.models import Tag
-from qualification.services import Actor, attributes_apply, target_touch
+from qualification.services import Actor, attributes_apply, target_deleted, target_touch
 
 from .models import CompanyMembership, Contact, Role, Segment
 
@@ -89,18 +89,9 @@ def contact_identity_update(
         target_touch(target=contact, names=sorted(fields), source=source)
 
 
-def contact_delete(*, contact: Contact) -> None:
-    from qualification.models import AttributeOutbox
-
+def contact_delete(*, contact: Contact, source: str) -> None:
+    """Delete a contact; its history stays, and the list drops its row."""
     with transaction.atomic():
-        contact_id = contact.pk
+        contact_pk = contact.pk
         contact.delete()
-        # The projector removes the list row when it finds the contact gone.
-        AttributeOutbox.objects.create(
-            target_type="contact",
-            target_id=contact_id,
-            target_version=0,
-            attribute_names=["deleted"],
-            source="rest_api",
-            created_at=timezone.now(),
-        )
+        target_deleted(model=Contact, pk=contact_pk, source=source)

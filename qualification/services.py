@@ -543,6 +543,19 @@ def target_touch(*, target: AttributeTarget, names: list[str], source: str) -> N
 DELIVERY_QUEUED_KEY = "qualification:outbox-delivery-queued"
 
 
+def target_deleted(*, model: type[AttributeTarget], pk: int, source: str) -> None:
+    """Announce that a contact or company is gone; history rows stay."""
+    row = AttributeOutbox.objects.create(
+        target_type=model.attribute_model,
+        target_id=pk,
+        target_version=0,
+        attribute_names=["deleted"],
+        source=source,
+        created_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(row.pk))
+
+
 def _enqueue_delivery(outbox_id: int) -> None:
     from .tasks import deliver_outbox
 

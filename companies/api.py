@@ -1,0 +1,214 @@
+"""Companies in Intercom's REST API shape (2.14): create-or-update by company_id, retrieve by
+id, by company_id or by name, update, delete, list (POST /companies/list) and their people."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict
+
+from config.api import ApiError, require_scope
+from qualification.models import DataAttribute
+from qualification.services import Actor, AttributeWriteError, Source, attributes_apply
+
+from .models import Company
+from .services import company_create, company_delete
+
+router = Router(tags=["Companies"])
+STANDARD_FIELDS = ["name", "plan", "size", "website", "industry", "monthly_spend"]
+
+
+class CompanyWrite(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    company_id: str | None = None
+    name: str | None = None
+    plan: str | None = None
+    size: int | None = None
+    website: str | None = None
+    industry: str | None = None
+    monthly_spend: float | None = None
+    remote_created_at: int | None = None
+    custom_attributes: dict[str, Any] | None = None
+
+
+def _unix(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def company_json(company: Company, user_count: int | None = None) -> dict[str, Any]:
+    tags = [{"type": "tag", "id": str(t.pk), "name": t.name} for t in company.tags.all()]
+    return {
+        "type": "company",
+        "id": str(company.pk),
+        "company_id": company.company_id,
+        "app_id": "switchboard",
+        "name": company.name,
+        "remote_created_at": _unix(company.remote_created_at),
+        "created_at": _unix(company.created_at),
+        "updated_at": _unix(company.updated_at),
+        "last_request_at": _unix(company.last_request_at),
+        "monthly_spend": int(company.monthly_spend or 0),
+        "session_count": company.session_count or 0,
+        "user_count": user_count if user_count is not None else company.memberships.count(),
+        "size": company.size,
+        "website": company.website,
+        "industry": company.industry,
+        "plan": {"type": "plan", "id": company.plan, "name": company.plan} if company.plan else {},
+        "custom_attributes": company.custom_attributes,
+        "tags": {"type": "tag.list", "tags": tags},
+        "segments": {"type": "segment.list", "segments": []},
+    }
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor("api_token", str(request.auth.pk), request.auth.name)
+
+
+def _values(body: CompanyWrite) -> dict[str, Any]:
+    sent = body.model_fields_set
+    values = {name: getattr(body, name) for name in STANDARD_FIELDS if name in sent}
+    if "remote_created_at" in sent:
+        values["remote_created_at"] = body.remote_created_at
+    custom = body.custom_attributes or {}
+    standard = DataAttribute.objects.filter(
+        model="company", is_standard=True, name__in=list(custom)
+    ).values_list("name", flat=True)
+    if standard:
+        name = sorted(standard)[0]
+        raise ApiError(
+            400,
+            "parameter_not_found",
+            f"Custom attribute '{name}' does not exist; '{name}' is a standard attribute: "
+            "send it as a top-level field.",
+        )
+    return values | custom
+
+
+def _write_error(exc: AttributeWriteError) -> ApiError:
+    problem = exc.problems[0]
+    code = "parameter_not_found" if problem.code == "unknown_attribute" else "parameter_invalid"
+    return ApiError(400, code, problem.message)
+
+
+def get_company(company_id: str) -> Company:
+    company = (
+        Company.objects.prefetch_related("tags").filter(pk=int(company_id)).first()
+        if company_id.isdigit()
+        else None
+    )
+    if company is None:
+        raise ApiError(404, "company_not_found", "Company Not Found")
+    return company
+
+
+@router.post("", summary="Create or update a company")
+def create_or_update_company(request: HttpRequest, body: CompanyWrite):
+    require_scope(request, "companies:write")
+    if not body.company_id:
+        raise ApiError(400, "parameter_not_found", "company_id is required.")
+    try:
+        with transaction.atomic():
+            company = Company.objects.select_for_update().filter(company_id=body.company_id).first()
+            if company is None:
+                company = company_create(
+                    company_id=body.company_id,
+                    values=_values(body),
+                    source=Source.REST_API,
+                    actor=_actor(request),
+                )
+            else:
+                attributes_apply(
+                    target=company,
+                    values=_values(body),
+                    source=Source.REST_API,
+                    actor=_actor(request),
+                )
+    except AttributeWriteError as exc:
+        raise _write_error(exc) from exc
+    return company_json(get_company(str(company.pk)))
+
+
+@router.get("", summary="Retrieve a company by company_id or name, or list companies")
+def find_companies(
+    request: HttpRequest,
+    company_id: str | None = None,
+    name: str | None = None,
+    page: int = 1,
+    per_page: int = 15,
+):
+    require_scope(request, "companies:read")
+    if company_id is not None or name is not None:
+        found = Company.objects.prefetch_related("tags")
+        found = (
+            found.filter(company_id=company_id)
+            if company_id is not None
+            else found.filter(name=name)
+        )
+        company = found.first()
+        if company is None:
+            raise ApiError(404, "company_not_found", "Company Not Found")
+        return company_json(company)
+    return _company_page(page, per_page, "desc")
+
+
+# Before /{company_id}, which would otherwise take "list" for an id.
+@router.post("/list", summary="List companies")
+def list_companies(request: HttpRequest, page: int = 1, per_page: int = 15, order: str = "desc"):
+    require_scope(request, "companies:read")
+    return _company_page(page, per_page, order)
+
+
+@router.get("/{company_id}", summary="Retrieve a company")
+def retrieve_company(request: HttpRequest, company_id: str):
+    require_scope(request, "companies:read")
+    return company_json(get_company(company_id))
+
+
+@router.put("/{company_id}", summary="Update a company")
+def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
+    require_scope(request, "companies:write")
+    company = get_company(company_id)
+    if body.company_id is not None and body.company_id != company.company_id:
+        raise ApiError(400, "parameter_invalid", "company_id cannot be changed once set.")
+    try:
+        attributes_apply(
+            target=company, values=_values(body), source=Source.REST_API, actor=_actor(request)
+        )
+    except AttributeWriteError as exc:
+        raise _write_error(exc) from exc
+    return company_json(get_company(company_id))
+
+
+@router.delete("/{company_id}", summary="Delete a company")
+def delete_company(request: HttpRequest, company_id: str):
+    require_scope(request, "companies:write")
+    company_delete(company=get_company(company_id), source=Source.REST_API)
+    return {"id": company_id, "object": "company", "deleted": True}
+
+
+def _company_page(page: int, per_page: int, order: str) -> dict[str, Any]:
+    if page < 1 or not 1 <= per_page <= 60:
+        raise ApiError(400, "parameter_invalid", "page must be 1 or more and per_page 1 to 60.")
+    ordering = ("-updated_at", "-id") if order != "asc" else ("updated_at", "id")
+    total = Company.objects.count()
+    companies = list(
+        Company.objects.prefetch_related("tags")
+        .annotate(people=Count("memberships"))
+        .order_by(*ordering)[(page - 1) * per_page : page * per_page]
+    )
+    return {
+        "type": "list",
+        "data": [company_json(c, user_count=c.people) for c in companies],
+        "pages": {
+            "type": "pages",
+            "next": None,
+            "page": page,
+            "per_page": per_page,
+            "total_pages": max(1, -(-total // per_page)),
+        },
+        "total_count": total,
+    }

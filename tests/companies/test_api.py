@@ -1,0 +1,146 @@
+import pytest
+
+from companies.models import Company
+from contacts.models import ContactListEntry
+from inbox.tokens import api_token_create
+from qualification.models import AttributeChange, DataType
+from qualification.services import outbox_deliver
+from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory
+
+pytestmark = pytest.mark.django_db
+ALL = ["contacts:read", "contacts:write", "companies:read", "companies:write"]
+
+
+def bearer(secret):
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def secret():
+    return api_token_create(name="CRM sync", scopes=ALL)[1]
+
+
+def post(client, url, payload, secret):
+    return client.post(url, payload, content_type="application/json", headers=bearer(secret))
+
+
+def test_create_or_update_by_company_id(client, secret):
+    DataAttributeFactory(
+        model="company", name="tier", data_type=DataType.OPTIONS, options=["Gold", "Silver"]
+    )
+    first = post(
+        client,
+        "/api/companies",
+        {
+            "company_id": "acme",
+            "name": "Acme",
+            "plan": "Pro",
+            "monthly_spend": 99.9,
+            "custom_attributes": {"tier": "Gold"},
+        },
+        secret,
+    )
+    assert first.status_code == 200, first.content
+    body = first.json()
+    assert (body["type"], body["company_id"], body["name"], body["monthly_spend"]) == (
+        "company",
+        "acme",
+        "Acme",
+        99,
+    )
+    assert body["plan"] == {"type": "plan", "id": "Pro", "name": "Pro"}
+    again = post(client, "/api/companies", {"company_id": "acme", "size": 40}, secret).json()
+    assert again["id"] == body["id"] and again["size"] == 40 and again["name"] == "Acme"
+    assert Company.objects.count() == 1
+    bad = post(
+        client,
+        "/api/companies",
+        {"company_id": "acme", "custom_attributes": {"tier": "Bronze"}},
+        secret,
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "parameter_invalid"
+    assert AttributeChange.objects.filter(attribute_name="tier").count() == 1
+
+
+def test_retrieve_by_id_company_id_and_name(client, secret):
+    company = CompanyFactory(company_id="globex", values={"name": "Globex"})
+    assert (
+        client.get(f"/api/companies/{company.pk}", headers=bearer(secret)).json()["name"]
+        == "Globex"
+    )
+    by_id = client.get("/api/companies?company_id=globex", headers=bearer(secret)).json()
+    by_name = client.get("/api/companies?name=Globex", headers=bearer(secret)).json()
+    assert by_id["type"] == by_name["type"] == "company"
+    missing = client.get("/api/companies?company_id=nope", headers=bearer(secret))
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0] == {
+        "code": "company_not_found",
+        "message": "Company Not Found",
+    }
+
+
+def test_list_returns_empty_data_past_the_end(client, secret):
+    CompanyFactory.create_batch(3)
+    first = client.post("/api/companies/list?per_page=2", headers=bearer(secret)).json()
+    second = client.post("/api/companies/list?per_page=2&page=2", headers=bearer(secret)).json()
+    past = client.post("/api/companies/list?per_page=2&page=3", headers=bearer(secret)).json()
+    assert (len(first["data"]), len(second["data"]), past["data"]) == (2, 1, [])
+
+
+def test_attach_list_detach_and_delete(client, secret):
+    contact = ContactFactory()
+    company = CompanyFactory(values={"name": "Initech"})
+    attached = post(
+        client, f"/api/contacts/{contact.pk}/companies", {"id": str(company.pk)}, secret
+    )
+    assert attached.status_code == 200 and attached.json()["id"] == str(company.pk)
+    listed = client.get(f"/api/contacts/{contact.pk}/companies", headers=bearer(secret)).json()
+    assert (
+        [c["id"] for c in listed["companies"]]
+        == [c["id"] for c in listed["data"]]
+        == [str(company.pk)]
+    )
+    people = client.get(f"/api/companies/{company.pk}/contacts", headers=bearer(secret)).json()
+    assert [c["id"] for c in people["data"]] == [str(contact.pk)]
+    while outbox_deliver():
+        pass
+    assert ContactListEntry.objects.get(contact_id=contact.pk).company_names == "Initech"
+
+    deleted = client.delete(f"/api/companies/{company.pk}", headers=bearer(secret)).json()
+    assert deleted == {"id": str(company.pk), "object": "company", "deleted": True}
+    while outbox_deliver():
+        pass
+    assert ContactListEntry.objects.get(contact_id=contact.pk).company_names == ""
+    missing = post(client, f"/api/contacts/{contact.pk}/companies", {"id": "999999"}, secret)
+    assert missing.status_code == 404
+    unspecified = post(client, f"/api/contacts/{contact.pk}/companies", {}, secret)
+    assert unspecified.status_code == 400
+
+
+def test_company_scopes_are_enforced(client):
+    _, contacts_only = api_token_create(name="Contacts only", scopes=["contacts:read"])
+    response = post(client, "/api/companies", {"company_id": "x"}, contacts_only)
+    assert response.status_code == 403 and not Company.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_official_sdk_manages_companies(live_server):
+    from intercom import CreateContactRequestWithEmail, CreateOrUpdateCompanyRequest, Intercom
+
+    _, token = api_token_create(name="SDK", scopes=ALL)
+    client = Intercom(token=token, base_url=live_server.url + "/api")
+    company = client.companies.create_or_update(
+        request=CreateOrUpdateCompanyRequest(company_id="wayne", name="Wayne Enterprises", size=500)
+    )
+    assert company.company_id == "wayne" and company.size == 500
+    assert client.companies.find(company.id).name == "Wayne Enterprises"
+    found = client.companies.retrieve(company_id="wayne")
+    assert found.name == "Wayne Enterprises"
+    contact = client.contacts.create(
+        request=CreateContactRequestWithEmail(email="bruce@wayne.example")
+    )
+    client.companies.attach_contact(contact.id, company_id=company.id)
+    attached = [c.id for c in client.contacts.list_attached_companies(contact.id)]
+    assert attached == [company.id]
+    names = [c.name for c in client.companies.list(per_page=5)]
+    assert names == ["Wayne Enterprises"]
