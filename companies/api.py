@@ -1,7 +1,6 @@
 """Companies in Intercom's REST API shape (2.14): create-or-update by company_id, retrieve by
 id, by company_id or by name, update, delete, list (POST /companies/list) and their people."""
 
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -10,9 +9,15 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from config.api import ApiError, require_scope
-from qualification.models import DataAttribute
-from qualification.services import Actor, AttributeWriteError, Source, attributes_apply
+from config.api import (
+    ApiError,
+    api_actor,
+    attribute_values,
+    attribute_write_error,
+    require_scope,
+    unix,
+)
+from qualification.services import AttributeWriteError, Source, attributes_apply
 
 from .models import Company
 from .services import company_create, company_delete
@@ -35,10 +40,6 @@ class CompanyWrite(Schema):
     custom_attributes: dict[str, Any] | None = None
 
 
-def _unix(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment else None
-
-
 def company_json(company: Company, user_count: int | None = None) -> dict[str, Any]:
     tags = [{"type": "tag", "id": str(t.pk), "name": t.name} for t in company.tags.all()]
     return {
@@ -47,10 +48,10 @@ def company_json(company: Company, user_count: int | None = None) -> dict[str, A
         "company_id": company.company_id,
         "app_id": "switchboard",
         "name": company.name,
-        "remote_created_at": _unix(company.remote_created_at),
-        "created_at": _unix(company.created_at),
-        "updated_at": _unix(company.updated_at),
-        "last_request_at": _unix(company.last_request_at),
+        "remote_created_at": unix(company.remote_created_at),
+        "created_at": unix(company.created_at),
+        "updated_at": unix(company.updated_at),
+        "last_request_at": unix(company.last_request_at),
         "monthly_spend": int(company.monthly_spend or 0),
         "session_count": company.session_count or 0,
         "user_count": user_count if user_count is not None else company.memberships.count(),
@@ -64,34 +65,10 @@ def company_json(company: Company, user_count: int | None = None) -> dict[str, A
     }
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor("api_token", str(request.auth.pk), request.auth.name)
-
-
 def _values(body: CompanyWrite) -> dict[str, Any]:
-    sent = body.model_fields_set
-    values = {name: getattr(body, name) for name in STANDARD_FIELDS if name in sent}
-    if "remote_created_at" in sent:
-        values["remote_created_at"] = body.remote_created_at
-    custom = body.custom_attributes or {}
-    standard = DataAttribute.objects.filter(
-        model="company", is_standard=True, name__in=list(custom)
-    ).values_list("name", flat=True)
-    if standard:
-        name = sorted(standard)[0]
-        raise ApiError(
-            400,
-            "parameter_not_found",
-            f"Custom attribute '{name}' does not exist; '{name}' is a standard attribute: "
-            "send it as a top-level field.",
-        )
-    return values | custom
-
-
-def _write_error(exc: AttributeWriteError) -> ApiError:
-    problem = exc.problems[0]
-    code = "parameter_not_found" if problem.code == "unknown_attribute" else "parameter_invalid"
-    return ApiError(400, code, problem.message)
+    fields = [*STANDARD_FIELDS, "remote_created_at"]
+    sent = {name: getattr(body, name) for name in fields if name in body.model_fields_set}
+    return attribute_values("company", sent, body.custom_attributes)
 
 
 def get_company(company_id: str) -> Company:
@@ -118,17 +95,17 @@ def create_or_update_company(request: HttpRequest, body: CompanyWrite):
                     company_id=body.company_id,
                     values=_values(body),
                     source=Source.REST_API,
-                    actor=_actor(request),
+                    actor=api_actor(request),
                 )
             else:
                 attributes_apply(
                     target=company,
                     values=_values(body),
                     source=Source.REST_API,
-                    actor=_actor(request),
+                    actor=api_actor(request),
                 )
     except AttributeWriteError as exc:
-        raise _write_error(exc) from exc
+        raise attribute_write_error(exc) from exc
     return company_json(get_company(str(company.pk)))
 
 
@@ -176,10 +153,10 @@ def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
         raise ApiError(400, "parameter_invalid", "company_id cannot be changed once set.")
     try:
         attributes_apply(
-            target=company, values=_values(body), source=Source.REST_API, actor=_actor(request)
+            target=company, values=_values(body), source=Source.REST_API, actor=api_actor(request)
         )
     except AttributeWriteError as exc:
-        raise _write_error(exc) from exc
+        raise attribute_write_error(exc) from exc
     return company_json(get_company(company_id))
 
 

@@ -4,6 +4,8 @@ Routers live in the apps (contacts.api, ...); this module wires them under /api/
 """
 
 import time
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +15,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from inbox.tokens import api_token_check
+from qualification.models import DataAttribute
+from qualification.services import Actor, AttributeWriteError
 
 SUPPORTED_VERSIONS = {
     *(f"1.{minor}" for minor in range(5)),
@@ -76,6 +80,44 @@ class TokenAuth(HttpBearer):
             return None
         _rate_limit(request, found)
         return found
+
+
+def api_actor(request: HttpRequest) -> Actor:
+    """The token behind a request, as history names it."""
+    return Actor("api_token", str(request.auth.pk), request.auth.name)
+
+
+def unix(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def attribute_values(
+    model: str, sent: dict[str, Any], custom: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A request's attribute values: the top-level standard fields it set, then its custom
+    attributes. A standard attribute's name inside custom_attributes is refused."""
+    custom = custom or {}
+    standard = sorted(
+        DataAttribute.objects.filter(
+            model=model, is_standard=True, name__in=list(custom)
+        ).values_list("name", flat=True)
+    )
+    if standard:
+        name = standard[0]
+        raise ApiError(
+            400,
+            "parameter_not_found",
+            f"Custom attribute '{name}' does not exist; '{name}' is a standard attribute: "
+            "send it as a top-level field.",
+        )
+    return sent | custom
+
+
+def attribute_write_error(exc: AttributeWriteError) -> "ApiError":
+    """Intercom's 400 for a refused value, naming the attribute."""
+    problem = exc.problems[0]
+    code = "parameter_not_found" if problem.code == "unknown_attribute" else "parameter_invalid"
+    return ApiError(400, code, problem.message)
 
 
 def require_scope(request: HttpRequest, scope: str) -> None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from qualification.admin import AttributeTargetAdmin
+from qualification.admin import AttributeTargetAdmin, ReadOnlyAdmin
 from qualification.services import Source, target_touch
 
 from .models import CompanyMembership, Contact, ContactListEntry, Segment, SegmentMembership
@@ -73,27 +73,14 @@ class SegmentAdmin(admin.ModelAdmin):
     readonly_fields = ("created_by", "created_at")
 
 
-class ReadModelAdmin(admin.ModelAdmin):
-    """Rows maintained by the projector: shown for operators, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ContactListEntry)
-class ContactListEntryAdmin(ReadModelAdmin):
+class ContactListEntryAdmin(ReadOnlyAdmin):
     list_display = ("contact_id", "name", "email", "source_version", "changed_at", "projected_at")
     search_fields = ("name", "email")
     show_full_result_count = False
 
 
 @admin.register(SegmentMembership)
-class SegmentMembershipAdmin(ReadModelAdmin):
+class SegmentMembershipAdmin(ReadOnlyAdmin):
     list_display = ("segment", "contact", "evaluated_at")
     list_select_related = ("segment", "contact")

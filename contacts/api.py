@@ -1,7 +1,6 @@
 """Contacts in Intercom's REST API shape (2.14): create, retrieve, update, delete, list."""
 
 import base64
-from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -9,9 +8,15 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from config.api import ApiError, require_scope
-from qualification.models import DataAttribute
-from qualification.services import Actor, AttributeWriteError, Source, attributes_apply
+from config.api import (
+    ApiError,
+    api_actor,
+    attribute_values,
+    attribute_write_error,
+    require_scope,
+    unix,
+)
+from qualification.services import AttributeWriteError, Source, attributes_apply
 
 from .models import Contact, Role
 from .services import (
@@ -54,14 +59,6 @@ class ContactWrite(Schema):
     custom_attributes: dict[str, Any] | None = None
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor("api_token", str(request.auth.pk), request.auth.name)
-
-
-def _unix(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment else None
-
-
 def contact_json(contact: Contact) -> dict[str, Any]:
     url = f"/contacts/{contact.pk}"
     tags = [{"type": "tag", "id": str(t.pk), "url": f"/tags/{t.pk}"} for t in contact.tags.all()]
@@ -95,10 +92,10 @@ def contact_json(contact: Contact) -> dict[str, Any]:
         "has_hard_bounced": False,
         "marked_email_as_spam": False,
         "unsubscribed_from_emails": contact.unsubscribed_from_emails,
-        "created_at": _unix(contact.created_at),
-        "updated_at": _unix(contact.updated_at),
-        "signed_up_at": _unix(contact.signed_up_at),
-        "last_seen_at": _unix(contact.last_seen_at),
+        "created_at": unix(contact.created_at),
+        "updated_at": unix(contact.updated_at),
+        "signed_up_at": unix(contact.signed_up_at),
+        "last_seen_at": unix(contact.last_seen_at),
         "last_replied_at": None,
         "last_contacted_at": None,
         "last_email_opened_at": None,
@@ -136,31 +133,8 @@ def _get(contact_id: str) -> Contact:
 
 
 def _values(body: ContactWrite) -> dict[str, Any]:
-    """The attribute values a request sends: standard fields it set, then its custom ones.
-    A standard attribute's name inside custom_attributes is refused, like Intercom does."""
-    sent = body.model_fields_set
-    values = {name: getattr(body, name) for name in STANDARD_FIELDS if name in sent}
-    custom = body.custom_attributes or {}
-    standard_names = set(
-        DataAttribute.objects.filter(
-            model="contact", is_standard=True, name__in=list(custom)
-        ).values_list("name", flat=True)
-    )
-    if standard_names:
-        name = sorted(standard_names)[0]
-        raise ApiError(
-            400,
-            "parameter_not_found",
-            f"Custom attribute '{name}' does not exist; '{name}' is a standard attribute: "
-            "send it as a top-level field.",
-        )
-    return values | custom
-
-
-def _write_error(exc: AttributeWriteError) -> ApiError:
-    problem = exc.problems[0]
-    code = "parameter_not_found" if problem.code == "unknown_attribute" else "parameter_invalid"
-    return ApiError(400, code, problem.message)
+    sent = {name: getattr(body, name) for name in STANDARD_FIELDS if name in body.model_fields_set}
+    return attribute_values("contact", sent, body.custom_attributes)
 
 
 def _duplicate(role: str, external_id: str | None, email: str | None, exclude: int | None = None):
@@ -195,10 +169,10 @@ def create_contact(request: HttpRequest, body: ContactWrite):
                 external_id=body.external_id,
                 values=_values(body),
                 source=Source.REST_API,
-                actor=_actor(request),
+                actor=api_actor(request),
             )
     except AttributeWriteError as exc:
-        raise _write_error(exc) from exc
+        raise attribute_write_error(exc) from exc
     except IntegrityError as exc:
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
     return contact_json(_get(str(contact.pk)))
@@ -230,10 +204,13 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
                 external_id=body.external_id if "external_id" in body.model_fields_set else None,
             )
             attributes_apply(
-                target=contact, values=_values(body), source=Source.REST_API, actor=_actor(request)
+                target=contact,
+                values=_values(body),
+                source=Source.REST_API,
+                actor=api_actor(request),
             )
     except AttributeWriteError as exc:
-        raise _write_error(exc) from exc
+        raise attribute_write_error(exc) from exc
     except IntegrityError as exc:
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
     return contact_json(_get(contact_id))

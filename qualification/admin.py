@@ -379,7 +379,8 @@ class TagAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is append-only: it can be read, never added to, changed or deleted by hand."""
+    """For rows only the system writes (history, the outbox, read models): they can be read,
+    never added, changed or deleted by hand."""
 
     def has_add_permission(self, request):
         return False
