@@ -13,11 +13,10 @@ from config.api import (
     ApiError,
     api_actor,
     attribute_values,
-    attribute_write_error,
     require_scope,
     unix,
 )
-from qualification.services import AttributeWriteError, Source, attributes_apply
+from qualification.services import Source, attributes_apply
 
 from .models import Company
 from .services import company_create, company_delete
@@ -87,25 +86,22 @@ def create_or_update_company(request: HttpRequest, body: CompanyWrite):
     require_scope(request, "companies:write")
     if not body.company_id:
         raise ApiError(400, "parameter_not_found", "company_id is required.")
-    try:
-        with transaction.atomic():
-            company = Company.objects.select_for_update().filter(company_id=body.company_id).first()
-            if company is None:
-                company = company_create(
-                    company_id=body.company_id,
-                    values=_values(body),
-                    source=Source.REST_API,
-                    actor=api_actor(request),
-                )
-            else:
-                attributes_apply(
-                    target=company,
-                    values=_values(body),
-                    source=Source.REST_API,
-                    actor=api_actor(request),
-                )
-    except AttributeWriteError as exc:
-        raise attribute_write_error(exc) from exc
+    with transaction.atomic():
+        company = Company.objects.select_for_update().filter(company_id=body.company_id).first()
+        if company is None:
+            company = company_create(
+                company_id=body.company_id,
+                values=_values(body),
+                source=Source.REST_API,
+                actor=api_actor(request),
+            )
+        else:
+            attributes_apply(
+                target=company,
+                values=_values(body),
+                source=Source.REST_API,
+                actor=api_actor(request),
+            )
     return company_json(get_company(str(company.pk)))
 
 
@@ -151,12 +147,9 @@ def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
     company = get_company(company_id)
     if body.company_id is not None and body.company_id != company.company_id:
         raise ApiError(400, "parameter_invalid", "company_id cannot be changed once set.")
-    try:
-        attributes_apply(
-            target=company, values=_values(body), source=Source.REST_API, actor=api_actor(request)
-        )
-    except AttributeWriteError as exc:
-        raise attribute_write_error(exc) from exc
+    attributes_apply(
+        target=company, values=_values(body), source=Source.REST_API, actor=api_actor(request)
+    )
     return company_json(get_company(company_id))
 
 

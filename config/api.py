@@ -148,6 +148,13 @@ def _api_error(request, exc: ApiError):
     return response
 
 
+@api.exception_handler(AttributeWriteError)
+def _refused_value(request, exc: AttributeWriteError):
+    """Any refused attribute value, from any endpoint: Intercom's 400 naming the attribute.
+    The write path raised before writing anything."""
+    return _api_error(request, attribute_write_error(exc))
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
     return error_response(request, 401, "unauthorized", "Access Token Invalid")

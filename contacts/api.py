@@ -12,11 +12,10 @@ from config.api import (
     ApiError,
     api_actor,
     attribute_values,
-    attribute_write_error,
     require_scope,
     unix,
 )
-from qualification.services import AttributeWriteError, Source, attributes_apply
+from qualification.services import Source, attributes_apply
 
 from .models import Contact, Role
 from .services import (
@@ -137,6 +136,15 @@ def _values(body: ContactWrite) -> dict[str, Any]:
     return attribute_values("contact", sent, body.custom_attributes)
 
 
+def _refuse_duplicate(role, external_id, email, exclude: int | None = None) -> None:
+    if duplicate := _duplicate(role, external_id, email, exclude=exclude):
+        raise ApiError(
+            409,
+            "conflict",
+            f"A contact matching those details already exists with id={duplicate.pk}",
+        )
+
+
 def _duplicate(role: str, external_id: str | None, email: str | None, exclude: int | None = None):
     if role != Role.USER:
         return None
@@ -156,12 +164,7 @@ def create_contact(request: HttpRequest, body: ContactWrite):
     if not ({"email", "external_id", "role"} & body.model_fields_set):
         raise ApiError(400, "parameter_not_found", "Send an email, an external_id or a role.")
     role = body.role or Role.USER
-    if duplicate := _duplicate(role, body.external_id, body.email):
-        raise ApiError(
-            409,
-            "conflict",
-            f"A contact matching those details already exists with id={duplicate.pk}",
-        )
+    _refuse_duplicate(role, body.external_id, body.email)
     try:
         with transaction.atomic():
             contact = contact_create(
@@ -171,9 +174,7 @@ def create_contact(request: HttpRequest, body: ContactWrite):
                 source=Source.REST_API,
                 actor=api_actor(request),
             )
-    except AttributeWriteError as exc:
-        raise attribute_write_error(exc) from exc
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # a concurrent request made the same contact
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
     return contact_json(_get(str(contact.pk)))
 
@@ -189,12 +190,7 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     require_scope(request, "contacts:write")
     contact = _get(contact_id)
     role = body.role or contact.role
-    if duplicate := _duplicate(role, body.external_id, body.email, exclude=contact.pk):
-        raise ApiError(
-            409,
-            "conflict",
-            f"A contact matching those details already exists with id={duplicate.pk}",
-        )
+    _refuse_duplicate(role, body.external_id, body.email, exclude=contact.pk)
     try:
         with transaction.atomic():
             contact_identity_update(
@@ -209,9 +205,7 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
                 source=Source.REST_API,
                 actor=api_actor(request),
             )
-    except AttributeWriteError as exc:
-        raise attribute_write_error(exc) from exc
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # a concurrent request made the same contact
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
     return contact_json(_get(contact_id))
 
