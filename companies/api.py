@@ -1,8 +1,10 @@
 """Companies in Intercom's REST API shape (2.14): create-or-update by company_id, retrieve by
 id, by company_id or by name, update, delete, list (POST /companies/list) and their people."""
 
+import uuid
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
@@ -133,6 +135,45 @@ def find_companies(
 def list_companies(request: HttpRequest, page: int = 1, per_page: int = 15, order: str = "desc"):
     require_scope(request, "companies:read")
     return _company_page(page, per_page, order)
+
+
+SCROLL_PAGE_SIZE = 50
+SCROLL_SECONDS = 60
+
+
+@router.get("/scroll", summary="Scroll over all companies")
+def scroll_companies(request: HttpRequest, scroll_param: str | None = None):
+    """Every company, a page at a time. Each page answers a fresh `scroll_param` that names
+    the position after it for a minute, so asking again with the same one repeats that page
+    (a retried request loses nothing); past the end, `data` is empty."""
+    require_scope(request, "companies:read")
+    after = 0
+    if scroll_param:
+        after = cache.get(f"companies-scroll:{scroll_param}")
+        if after is None:
+            raise ApiError(
+                404,
+                "scroll_param_not_found",
+                "This scroll_param has expired (they last a minute) or never existed; "
+                "start again without one.",
+            )
+    companies = list(
+        Company.objects.prefetch_related("tags")
+        .annotate(people=Count("memberships"))
+        .filter(pk__gt=after)
+        .order_by("pk")[:SCROLL_PAGE_SIZE]
+    )
+    next_param = None
+    if companies:
+        next_param = uuid.uuid4().hex
+        cache.set(f"companies-scroll:{next_param}", companies[-1].pk, timeout=SCROLL_SECONDS)
+    return {
+        "type": "list",
+        "data": [company_json(c, user_count=c.people) for c in companies],
+        "pages": None,
+        "total_count": None,
+        "scroll_param": next_param,
+    }
 
 
 @router.get("/{company_id}", summary="Retrieve a company")

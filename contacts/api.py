@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from config.api import (
@@ -18,12 +18,16 @@ from config.api import (
 from qualification.services import Source, attributes_apply
 
 from .models import Contact, Role
+from .search import SearchError, contact_search
 from .services import (
+    MergeError,
+    contact_archive,
     contact_company_attach,
     contact_company_detach,
     contact_create,
     contact_delete,
     contact_identity_update,
+    contact_merge,
 )
 
 router = Router(tags=["Contacts"])
@@ -158,6 +162,125 @@ def _duplicate(role: str, external_id: str | None, email: str | None, exclude: i
     return None
 
 
+def _cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+    except ValueError:
+        raise ApiError(400, "parameter_invalid", "starting_after is not a valid cursor.") from None
+
+
+def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]:
+    """One page of `contacts` in id order, after the cursor, in Intercom's contact_list shape."""
+    if not 1 <= per_page <= 150:
+        raise ApiError(400, "parameter_invalid", "per_page must be between 1 and 150.")
+    total = contacts.count()
+    page = list(
+        contacts.filter(pk__gt=_after(starting_after))
+        .prefetch_related("tags", "memberships")
+        .order_by("pk")[: per_page + 1]
+    )
+    more = len(page) > per_page
+    page = page[:per_page]
+    return {
+        "type": "list",
+        "data": [contact_json(c) for c in page],
+        "total_count": total,
+        "pages": {
+            "type": "pages",
+            "page": 1,
+            "per_page": per_page,
+            "total_pages": -(-total // per_page),
+            "next": {"per_page": per_page, "starting_after": _cursor(page[-1].pk)}
+            if more
+            else None,
+        },
+    }
+
+
+@router.get("", summary="List contacts")
+def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str | None = None):
+    require_scope(request, "contacts:read")
+    return _page(Contact.objects.all(), per_page, starting_after)
+
+
+class SearchPagination(Schema):
+    per_page: int = 50
+    starting_after: str | None = None
+
+
+class SearchRequest(Schema):
+    query: dict[str, Any]
+    pagination: SearchPagination | None = None
+
+
+@router.post("/search", summary="Search contacts")
+def search_contacts(request: HttpRequest, body: SearchRequest):
+    """Intercom's query language: filters and nested AND/OR groups, operators by field type,
+    `custom_attributes.<name>`, and the cursor in the body's `pagination`."""
+    require_scope(request, "contacts:read")
+    try:
+        matches = contact_search(body.query)
+    except SearchError as exc:
+        raise ApiError(400, "parameter_invalid", str(exc)) from None
+    pagination = body.pagination or SearchPagination()
+    return _page(matches, pagination.per_page, pagination.starting_after)
+
+
+class MergeRequest(Schema):
+    from_: str = Field(alias="from")
+    into: str
+
+
+@router.post("/merge", summary="Merge a lead into a user")
+def merge_contacts(request: HttpRequest, body: MergeRequest):
+    require_scope(request, "contacts:write")
+    lead, user = _get(body.from_), _get(body.into)
+    try:
+        merged = contact_merge(
+            lead=lead, user=user, source=Source.REST_API, actor=api_actor(request)
+        )
+    except MergeError as exc:
+        raise ApiError(400, "parameter_invalid", str(exc)) from None
+    return contact_json(_get(str(merged.pk)))
+
+
+@router.get("/find_by_external_id/{external_id}", summary="Find a user by external id")
+def find_by_external_id(request: HttpRequest, external_id: str):
+    require_scope(request, "contacts:read")
+    contact = _contacts().filter(role=Role.USER, external_id=external_id).first()
+    if contact is None:
+        raise ApiError(404, "not_found", "User Not Found")
+    return contact_json(contact)
+
+
+def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str, Any]:
+    require_scope(request, "contacts:write")
+    contact = _get(contact_id)
+    contact_archive(contact=contact, archived=archived, source=Source.REST_API)
+    return {
+        "type": "contact",
+        "id": str(contact.pk),
+        "external_id": contact.external_id,
+        "archived": archived,
+    }
+
+
+@router.post("/{contact_id}/archive", summary="Archive a contact")
+def archive_contact(request: HttpRequest, contact_id: str):
+    return _archive(request, contact_id, True)
+
+
+@router.post("/{contact_id}/unarchive", summary="Unarchive a contact")
+def unarchive_contact(request: HttpRequest, contact_id: str):
+    return _archive(request, contact_id, False)
+
+
 @router.post("", summary="Create a contact")
 def create_contact(request: HttpRequest, body: ContactWrite):
     require_scope(request, "contacts:write")
@@ -217,47 +340,6 @@ def delete_contact(request: HttpRequest, contact_id: str):
     external_id = contact.external_id
     contact_delete(contact=contact, source=Source.REST_API)
     return {"type": "contact", "id": contact_id, "external_id": external_id, "deleted": True}
-
-
-def _cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-    except ValueError:
-        raise ApiError(400, "parameter_invalid", "starting_after is not a valid cursor.") from None
-
-
-@router.get("", summary="List contacts")
-def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str | None = None):
-    require_scope(request, "contacts:read")
-    if not 1 <= per_page <= 150:
-        raise ApiError(400, "parameter_invalid", "per_page must be between 1 and 150.")
-    contacts = list(
-        _contacts().filter(pk__gt=_after(starting_after)).order_by("pk")[: per_page + 1]
-    )
-    more = len(contacts) > per_page
-    contacts = contacts[:per_page]
-    total = Contact.objects.count()
-    pages = {
-        "type": "pages",
-        "page": 1,
-        "per_page": per_page,
-        "total_pages": max(1, -(-total // per_page)),
-        "next": {"per_page": per_page, "starting_after": _cursor(contacts[-1].pk)}
-        if more
-        else None,
-    }
-    return {
-        "type": "list",
-        "data": [contact_json(c) for c in contacts],
-        "total_count": total,
-        "pages": pages,
-    }
 
 
 class CompanyRef(Schema):

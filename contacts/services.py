@@ -1,11 +1,18 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from companies.models import Company
-from qualification.models import Tag
-from qualification.services import Actor, attributes_apply, target_deleted, target_touch
+from qualification.models import AttributeModel, DataAttribute, Tag
+from qualification.services import (
+    Actor,
+    AttributeWriteError,
+    attributes_apply,
+    target_deleted,
+    target_touch,
+)
 
 from .models import CompanyMembership, Contact, Role, Segment
 
@@ -95,3 +102,76 @@ def contact_delete(*, contact: Contact, source: str) -> None:
         contact_pk = contact.pk
         contact.delete()
         target_deleted(model=Contact, pk=contact_pk, source=source)
+
+
+def contact_archive(*, contact: Contact, archived: bool, source: str) -> None:
+    """Archive a contact (it stays, with its history) or bring it back; repeating is a no-op."""
+    if contact.archived == archived:
+        return
+    with transaction.atomic():
+        Contact.objects.filter(pk=contact.pk).update(archived=archived)
+        contact.archived = archived
+        target_touch(target=contact, names=["archived"], source=source)
+
+
+class MergeError(ValueError):
+    """A merge that cannot happen; the message says why."""
+
+
+# Apps above contacts (the inbox's conversations, say) move what they hold of the lead to the
+# user. They register here because contacts may not import them.
+MergeStep = Callable[[Contact, Contact], None]
+_merge_steps: dict[str, MergeStep] = {}
+
+
+def register_merge_step(name: str, step: MergeStep) -> None:
+    _merge_steps[name] = step
+
+
+def contact_merge(*, lead: Contact, user: Contact, source: str, actor: Actor | Any) -> Contact:
+    """Fold a lead into a user, as Intercom's merge does: the user keeps its own values and
+    gains the lead's where it has none, its tags, companies and conversations; the lead is
+    deleted. Either all of it happens or none."""
+    if lead.pk == user.pk:
+        raise MergeError("A contact cannot be merged into itself.")
+    if lead.role != Role.LEAD:
+        raise MergeError(f"Contact {lead.pk} is a user; only a lead can be merged into a user.")
+    if user.role != Role.USER:
+        raise MergeError(f"Contact {user.pk} is a lead; a lead can only be merged into a user.")
+    with transaction.atomic():
+        # Lock both, in id order so two merges of the same pair cannot deadlock.
+        locked = {
+            c.pk: c
+            for c in Contact.objects.select_for_update()
+            .filter(pk__in=[lead.pk, user.pk])
+            .order_by("pk")
+        }
+        if len(locked) != 2:
+            raise MergeError("One of the contacts was deleted while merging.")
+        lead, user = locked[lead.pk], locked[user.pk]
+        values = {}
+        for attribute in DataAttribute.objects.filter(
+            model=AttributeModel.CONTACT, archived=False, api_writable=True
+        ):
+            mine, theirs = user.attribute_value(attribute), lead.attribute_value(attribute)
+            if mine is None and theirs is not None:
+                values[attribute.name] = theirs
+        try:
+            attributes_apply(
+                target=user,
+                values=values,
+                source=source,
+                actor=actor,
+                reason=f"Merged from lead {lead.pk}",
+            )
+        except AttributeWriteError as exc:  # a lead's value the user's attribute refuses
+            raise MergeError(f"The lead's values cannot be merged: {exc}") from exc
+        for tag in lead.tags.all():
+            contact_tag(contact=user, tag=tag, source=source)
+        for membership in lead.memberships.select_related("company"):
+            contact_company_attach(contact=user, company=membership.company, source=source)
+        for step in _merge_steps.values():
+            step(lead, user)
+        contact_delete(contact=lead, source=source)
+    user.refresh_from_db()
+    return user

@@ -85,3 +85,9 @@ def conversation_reopen(*, conversation: Conversation) -> None:
         state=ConversationState.OPEN, snoozed_until=None, updated_at=timezone.now()
     )
     conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])
+
+
+def conversations_reassign(lead: Contact, user: Contact) -> None:
+    """A merged lead's conversations, and the messages it wrote in them, become the user's."""
+    Conversation.objects.filter(contact=lead).update(contact=user)
+    ConversationPart.objects.filter(author_contact=lead).update(author_contact=user)

@@ -144,3 +144,44 @@ def test_the_official_sdk_manages_companies(live_server):
     assert attached == [company.id]
     names = [c.name for c in client.companies.list(per_page=5)]
     assert names == ["Wayne Enterprises"]
+
+
+def test_scroll_walks_every_company_and_a_retried_page_repeats(
+    client, secret, django_assert_max_num_queries
+):
+    from companies.api import SCROLL_PAGE_SIZE
+
+    companies = CompanyFactory.create_batch(SCROLL_PAGE_SIZE + 5)
+    with django_assert_max_num_queries(6):
+        first = client.get("/api/companies/scroll", headers=bearer(secret)).json()
+    assert (first["type"], first["pages"], first["total_count"]) == ("list", None, None)
+    assert len(first["data"]) == SCROLL_PAGE_SIZE
+    url = f"/api/companies/scroll?scroll_param={first['scroll_param']}"
+    second = client.get(url, headers=bearer(secret)).json()
+    # Asking with the same scroll_param again (a retry) gives the same page.
+    assert client.get(url, headers=bearer(secret)).json()["data"] == second["data"]
+    last = client.get(
+        f"/api/companies/scroll?scroll_param={second['scroll_param']}", headers=bearer(secret)
+    ).json()
+    assert last["data"] == [] and last["scroll_param"] is None
+    seen = [c["id"] for c in first["data"] + second["data"]]
+    assert seen == [str(c.pk) for c in companies]
+
+
+def test_scroll_with_an_unknown_param_says_to_start_again(client, secret):
+    response = client.get("/api/companies/scroll?scroll_param=nope", headers=bearer(secret))
+    assert response.status_code == 404
+    error = response.json()["errors"][0]
+    assert error["code"] == "scroll_param_not_found" and "start again" in error["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sdk_scrolls_over_companies(live_server):
+    from intercom import Intercom
+
+    from companies.api import SCROLL_PAGE_SIZE
+
+    CompanyFactory.create_batch(SCROLL_PAGE_SIZE + 3)
+    _, token = api_token_create(name="SDK scroll", scopes=["companies:read"])
+    client = Intercom(token=token, base_url=live_server.url + "/api")
+    assert len({c.id for c in client.companies.scroll()}) == SCROLL_PAGE_SIZE + 3

@@ -1,0 +1,398 @@
+"""Intercom's contact search language, turned into one database query.
+
+A query is a filter `{"field", "operator", "value"}` or a group `{"operator": "AND"|"OR",
+"value": [...]}`; groups nest at most two deep and hold at most 15 items. Each field has a type,
+and the type decides which operators it takes (Intercom's table, including its rule that
+timestamps match whole calendar days in the workspace's time zone). Custom attributes take the
+type their data attribute was defined with.
+
+Search reads the contacts table itself, not the contact list's read model, so a contact the
+API has just written is found at once.
+"""
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Lower, StrIndex, Substr
+from django.utils import timezone
+
+from qualification.models import AttributeModel, DataAttribute, DataType
+
+from .models import Contact, SegmentMembership
+
+MAX_DEPTH = 2
+MAX_GROUP_SIZE = 15
+
+STRING, INTEGER, BOOLEAN, DATE, ID, TAG, SEGMENT = (
+    "string",
+    "integer",
+    "boolean",
+    "date",
+    "id",
+    "tag_id",
+    "segment_id",
+)
+OPERATORS = {
+    STRING: {"=", "!=", "IN", "NIN", "~", "!~", "^", "$"},
+    ID: {"=", "!=", "IN", "NIN"},
+    INTEGER: {"=", "!=", "IN", "NIN", "<", ">", "<=", ">="},
+    BOOLEAN: {"=", "!=", "IN", "NIN"},
+    DATE: {"=", "<", ">"},
+    TAG: {"=", "!="},
+    SEGMENT: {"=", "!="},
+}
+# Intercom's searchable fields that Switchboard stores, with the column behind each.
+FIELDS: dict[str, tuple[str, str]] = {
+    "id": (ID, "pk"),
+    "role": (STRING, "role"),
+    "name": (STRING, "name"),
+    "avatar": (STRING, "avatar"),
+    "owner_id": (INTEGER, "owner_id"),
+    "email": (STRING, "email"),
+    "email_domain": (STRING, "_email_domain"),
+    "phone": (STRING, "phone"),
+    "external_id": (STRING, "external_id"),
+    "created_at": (DATE, "created_at"),
+    "signed_up_at": (DATE, "signed_up_at"),
+    "updated_at": (DATE, "updated_at"),
+    "last_seen_at": (DATE, "last_seen_at"),
+    "language_override": (STRING, "language_override"),
+    "browser": (STRING, "browser"),
+    "browser_language": (STRING, "browser_language"),
+    "os": (STRING, "os"),
+    "location.country": (STRING, "location_country"),
+    "location.region": (STRING, "location_region"),
+    "location.city": (STRING, "location_city"),
+    "unsubscribed_from_emails": (BOOLEAN, "unsubscribed_from_emails"),
+    "tag_id": (TAG, "tags"),
+    "segment_id": (SEGMENT, "segments"),
+}
+# Intercom's fields that describe email delivery or its mobile SDKs. Switchboard records none
+# of them, so every contact has no value (or false): searching them is answered, not refused.
+UNRECORDED: dict[str, str] = {
+    "marked_email_as_spam": BOOLEAN,
+    "has_hard_bounced": BOOLEAN,
+    "last_contacted_at": DATE,
+    "last_replied_at": DATE,
+    "last_email_opened_at": DATE,
+    "last_email_clicked_at": DATE,
+    "ios_last_seen_at": DATE,
+    "android_last_seen_at": DATE,
+    **dict.fromkeys(
+        [
+            "ios_app_version",
+            "ios_device",
+            "ios_app_device",
+            "ios_os_version",
+            "ios_app_name",
+            "ios_sdk_version",
+            "android_app_version",
+            "android_device",
+            "android_app_name",
+            "android_sdk_version",
+            "andoid_sdk_version",  # sic: Intercom's own table spells it this way
+        ],
+        STRING,
+    ),
+}
+CUSTOM_TYPES = {
+    DataType.STRING: STRING,
+    DataType.OPTIONS: STRING,
+    DataType.INTEGER: INTEGER,
+    DataType.FLOAT: INTEGER,  # numbers: Intercom's "integer" operators, compared as numbers
+    DataType.BOOLEAN: BOOLEAN,
+    DataType.DATE: DATE,
+    DataType.DATETIME: DATE,
+}
+EVERYONE, NO_ONE = Q(pk__isnull=False), Q(pk__isnull=True)
+
+
+class SearchError(ValueError):
+    """A query Switchboard cannot answer; the message says what to change."""
+
+
+@dataclass
+class _Field:
+    name: str
+    kind: str
+    column: str | None  # None: a field Switchboard does not record
+    data_type: str | None = None  # custom attributes only
+
+
+class ContactSearch:
+    """Compiles one query; `queryset()` is every contact that matches, in id order."""
+
+    def __init__(self, query: Any):
+        self._aliases: dict[str, Any] = {}
+        self._custom = {
+            a.name: a
+            for a in DataAttribute.objects.filter(model=AttributeModel.CONTACT, is_standard=False)
+        }
+        self._counter = itertools.count()
+        self.condition = self._node(query, depth=0)
+
+    def queryset(self) -> QuerySet:
+        contacts = Contact.objects.all()
+        if self._aliases:
+            contacts = contacts.alias(**self._aliases)
+        return contacts.filter(self.condition)
+
+    def _node(self, node: Any, depth: int) -> Q:
+        if not isinstance(node, dict):
+            raise SearchError("Each query must be an object with field, operator and value.")
+        operator = node.get("operator")
+        if "field" not in node and operator in ("AND", "OR"):
+            return self._group(operator, node.get("value"), depth)
+        if "field" not in node:
+            raise SearchError(
+                "A query needs a field, an operator and a value, or an operator of AND or OR "
+                "with a list of queries as its value."
+            )
+        return self._filter(node.get("field"), operator, node.get("value"))
+
+    def _group(self, operator: str, items: Any, depth: int) -> Q:
+        if depth >= MAX_DEPTH:
+            raise SearchError(f"Queries nest at most {MAX_DEPTH} levels of AND and OR deep.")
+        if not isinstance(items, list) or not items:
+            raise SearchError(f"The value of an {operator} query must be a list of queries.")
+        if len(items) > MAX_GROUP_SIZE:
+            raise SearchError(f"An {operator} query holds at most {MAX_GROUP_SIZE} queries.")
+        conditions = [self._node(item, depth + 1) for item in items]
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined = combined & condition if operator == "AND" else combined | condition
+        return combined
+
+    def _field(self, name: Any) -> _Field:
+        if not isinstance(name, str) or not name:
+            raise SearchError("Each filter needs a field name.")
+        if name.startswith("custom_attributes."):
+            attribute_name = name.removeprefix("custom_attributes.")
+            attribute = self._custom.get(attribute_name)
+            if attribute is None:
+                raise SearchError(f"Custom attribute '{attribute_name}' does not exist.")
+            return _Field(
+                name, CUSTOM_TYPES[attribute.data_type], attribute_name, attribute.data_type
+            )
+        if name in FIELDS:
+            kind, column = FIELDS[name]
+            if column == "_email_domain":
+                # The part after the last "@", lower-cased, as Intercom's email_domain.
+                self._aliases["_email_domain"] = Lower(
+                    Substr("email", StrIndex("email", Value("@")) + 1)
+                )
+            return _Field(name, kind, column)
+        if name in UNRECORDED:
+            return _Field(name, UNRECORDED[name], None)
+        raise SearchError(
+            f"'{name}' is not a field you can search contacts by; use one of "
+            f"{', '.join(sorted(FIELDS))}, or custom_attributes.<name>."
+        )
+
+    def _filter(self, name: Any, operator: Any, value: Any) -> Q:
+        field = self._field(name)
+        allowed = OPERATORS[field.kind]
+        if operator not in allowed:
+            raise SearchError(
+                f"The {operator!r} operator does not work on {field.name} ({field.kind}); "
+                f"use one of {', '.join(sorted(allowed))}."
+            )
+        if operator in ("IN", "NIN"):
+            if not isinstance(value, list) or not value:
+                raise SearchError(f"{operator} on {field.name} needs a list of values.")
+            values = [self._value(field, v) for v in value]
+            if field.column is None:
+                matched = EVERYONE if _unrecorded_default(field) in values else NO_ONE
+            else:
+                matched = self._any_of(field, values)
+            return matched if operator == "IN" else self._negate(field, matched)
+        if isinstance(value, list):
+            raise SearchError(f"{operator} on {field.name} takes one value, not a list.")
+        parsed = self._value(field, value)
+        if field.column is None:
+            return self._unrecorded(field, operator, parsed)
+        if field.kind == DATE:
+            return self._day(field, operator, parsed)
+        if field.kind in (TAG, SEGMENT):
+            return self._membership(field, operator, parsed)
+        return self._compare(field, operator, parsed)
+
+    def _value(self, field: _Field, value: Any) -> Any:
+        """The filter's value in the type of its field, or a clear error."""
+        if value is None:
+            if field.kind == DATE or field.kind in (TAG, SEGMENT):
+                raise SearchError(f"{field.name} needs a value.")
+            return None
+        kind = field.kind
+        if kind == BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "false"):
+                return str(value).lower() == "true"
+        elif kind == INTEGER:
+            number = _number(value)
+            if number is not None:
+                return number
+        elif kind == DATE:
+            number = _number(value)
+            if number is not None:
+                try:
+                    return datetime.fromtimestamp(number, tz=timezone.get_current_timezone()).date()
+                except (OverflowError, OSError, ValueError):
+                    pass
+        elif kind in (ID, TAG, SEGMENT):
+            text = str(value)
+            # Switchboard's ids are numbers; any other id names no one.
+            return int(text) if text.isdigit() else -1
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+        expected = {
+            BOOLEAN: "true or false",
+            INTEGER: "a number",
+            DATE: "a Unix timestamp",
+            STRING: "text",
+        }[field.kind]
+        raise SearchError(f"The value for {field.name} must be {expected}, not {value!r}.")
+
+    def _lookup(self, field: _Field, value: Any = None) -> tuple[str, Any]:
+        """The name to filter on and the value to compare, for a column or a custom attribute."""
+        if field.data_type is None:
+            if field.column == "role" and isinstance(value, str):
+                value = value.lower()
+            return field.column, value
+        alias = f"_cf{next(self._counter)}"
+        if field.kind == STRING:
+            self._aliases[alias] = KeyTextTransform(field.column, "custom_attributes")
+        else:
+            self._aliases[alias] = KeyTransform(field.column, "custom_attributes")
+        return alias, value
+
+    def _any_of(self, field: _Field, values: list) -> Q:
+        if field.kind == STRING and field.data_type is None and field.column != "role":
+            lookup, _ = self._lookup(field)
+            return _or(
+                Q(**{f"{lookup}__iexact": v}) if v is not None else Q(**{lookup: None})
+                for v in values
+            )
+        return _or(self._compare(field, "=", v) for v in values)
+
+    def _compare(self, field: _Field, operator: str, value: Any) -> Q:
+        lookup, value = self._lookup(field, value)
+        if value is None:
+            if operator not in ("=", "!="):
+                raise SearchError(f"{operator} on {field.name} needs a value.")
+            missing = Q(**{f"{lookup}__isnull": True})
+            return missing if operator == "=" else ~missing
+        if field.kind == STRING:
+            # Text matches ignore case, as Intercom's do.
+            suffix = {
+                "=": "iexact",
+                "!=": "iexact",
+                "~": "icontains",
+                "!~": "icontains",
+                "^": "istartswith",
+                "$": "iendswith",
+            }[operator]
+            if field.column == "role":
+                suffix = "exact"
+            matched = Q(**{f"{lookup}__{suffix}": value})
+            return self._negate(field, matched) if operator in ("!=", "!~") else matched
+        suffix = {"=": "exact", "!=": "exact", "<": "lt", ">": "gt", "<=": "lte", ">=": "gte"}[
+            operator
+        ]
+        matched = Q(**{f"{lookup}__{suffix}": value})
+        return self._negate(field, matched) if operator == "!=" else matched
+
+    def _negate(self, field: _Field, matched: Q) -> Q:
+        """NOT matched, counting contacts with no value as not matching, as Intercom does.
+        SQL's NOT drops a missing JSON key (NULL); columns Django already handles."""
+        if field.data_type is None:
+            return ~matched
+        lookup, _ = self._lookup(field)
+        return ~matched | Q(**{f"{lookup}__isnull": True})
+
+    def _day(self, field: _Field, operator: str, day: date) -> Q:
+        """Calendar days in the workspace's time zone: `=` the day, `<` before it, `>` after."""
+        start, end = _day_bounds(day, field.data_type)
+        lookup, _ = self._lookup(field)
+        if operator == "=":
+            return Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
+        if operator == "<":
+            return Q(**{f"{lookup}__lt": start})
+        return Q(**{f"{lookup}__gte": end})
+
+    def _membership(self, field: _Field, operator: str, pk: int) -> Q:
+        if field.kind == TAG:
+            member = Exists(
+                Contact.tags.through.objects.filter(contact_id=OuterRef("pk"), tag_id=pk)
+            )
+        else:
+            member = Exists(
+                SegmentMembership.objects.filter(contact_id=OuterRef("pk"), segment_id=pk)
+            )
+        return Q(member) if operator == "=" else ~Q(member)
+
+    @staticmethod
+    def _unrecorded(field: _Field, operator: str, value: Any) -> Q:
+        default = _unrecorded_default(field)
+        if field.kind == DATE:
+            return NO_ONE  # no contact has a timestamp Switchboard never records
+        if operator == "=":
+            return EVERYONE if value == default else NO_ONE
+        if operator == "!=":
+            return NO_ONE if value == default else EVERYONE
+        if operator in ("!~",):
+            return EVERYONE
+        return NO_ONE
+
+
+def _unrecorded_default(field: _Field) -> Any:
+    return False if field.kind == BOOLEAN else None
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else number
+    return None
+
+
+def _day_bounds(day: date, data_type: str | None) -> tuple[Any, Any]:
+    """The first moment of `day` and of the day after, in the form the column stores."""
+    following = day + timedelta(days=1)
+    if data_type == DataType.DATE:
+        return day.isoformat(), following.isoformat()
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(following, time.min, tzinfo=zone)
+    if data_type == DataType.DATETIME:
+        # Custom datetimes are stored as ISO 8601 text in UTC, which sorts as it reads.
+        return _iso_utc(start), _iso_utc(end)
+    return start, end
+
+
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _or(conditions) -> Q:
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else combined | condition
+    return combined if combined is not None else NO_ONE
+
+
+def contact_search(query: Any) -> QuerySet:
+    """Every contact matching an Intercom search query, or SearchError saying what is wrong."""
+    return ContactSearch(query).queryset()
