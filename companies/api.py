@@ -69,7 +69,7 @@ def company_json(company: Company, user_count: int | None = None) -> dict[str, A
 def _values(body: CompanyWrite) -> dict[str, Any]:
     fields = [*STANDARD_FIELDS, "remote_created_at"]
     sent = {name: getattr(body, name) for name in fields if name in body.model_fields_set}
-    return attribute_values("company", sent, body.custom_attributes)
+    return attribute_values(Company, sent, body.custom_attributes)
 
 
 def get_company(company_id: str) -> Company:

@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from inbox.tokens import api_token_check
-from qualification.models import DataAttribute
+from qualification.models import AttributeTarget
 from qualification.services import Actor, AttributeWriteError
 
 SUPPORTED_VERSIONS = {
@@ -92,16 +92,13 @@ def unix(moment: datetime | None) -> int | None:
 
 
 def attribute_values(
-    model: str, sent: dict[str, Any], custom: dict[str, Any] | None
+    model: type[AttributeTarget], sent: dict[str, Any], custom: dict[str, Any] | None
 ) -> dict[str, Any]:
     """A request's attribute values: the top-level standard fields it set, then its custom
     attributes. A standard attribute's name inside custom_attributes is refused."""
     custom = custom or {}
-    standard = sorted(
-        DataAttribute.objects.filter(
-            model=model, is_standard=True, name__in=list(custom)
-        ).values_list("name", flat=True)
-    )
+    # Standard attributes are the model's own columns, fixed in code: no query needed.
+    standard = sorted(set(custom) & set(model.standard_attribute_fields))
     if standard:
         name = standard[0]
         raise ApiError(

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -8,6 +9,11 @@ from config.api import api, error_response
 
 def api_not_found(request, rest):
     return error_response(request, 404, "not_found", "Resource Not Found")
+
+
+def healthz(request):
+    """For load balancers and uptime checks: the web process answers. Touches nothing else."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 admin.site.site_header = "Switchboard"
@@ -24,6 +30,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     # Anything else under /api/ is an unknown route: Intercom's 404, in JSON.
