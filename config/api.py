@@ -126,7 +126,55 @@ def require_scope(request: HttpRequest, scope: str) -> None:
         )
 
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "description": "Intercom's error list: what went wrong, for which request.",
+    "type": "object",
+    "required": ["type", "errors"],
+    "properties": {
+        "type": {"type": "string", "enum": ["error.list"]},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+# Every operation can answer these, in the shape above.
+ERROR_RESPONSES = {
+    "400": "The request is malformed or a value is refused; nothing was changed.",
+    "401": "The access token is missing, wrong or revoked.",
+    "403": "The token lacks the scope this operation needs.",
+    "404": "No such resource.",
+    "409": "It conflicts with an existing resource.",
+    "422": "It cannot be done in the resource's present state.",
+    "429": "The token's rate limit for this 10-second window is spent.",
+}
+
+
+class SwitchboardApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The generated document, plus the error answers every operation can give."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    responses.setdefault(status, {"description": description, "content": error})
+        return schema
+
+
+api = SwitchboardApi(
     title="Switchboard REST API",
     version=DEFAULT_VERSION,
     description="Compatible with Intercom's REST API 2.14 for the resources it covers.",

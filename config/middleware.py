@@ -60,12 +60,17 @@ class ApiMiddleware:
                 500: "Something went wrong on our side; nothing was changed. Try again.",
             }
             status = response.status_code
-            return error_response(
+            shaped = error_response(
                 request,
                 status,
                 codes.get(status, "client_error"),
                 messages.get(status, "The request could not be handled."),
             )
+            # A 405 must say which methods would work (RFC 9110); keep what the router said.
+            for header in ("Allow", *getattr(request, "rate_limit", {})):
+                if header in response:
+                    shaped[header] = response[header]
+            return shaped
         return response
 
     def process_exception(self, request, exception):
