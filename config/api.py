@@ -232,3 +232,6 @@ from contacts.api import router as contacts_router  # noqa: E402
 api.add_router("/contacts", contacts_router)
 api.add_router("/companies", companies_router)
 api.add_router("/companies", company_contacts_router)
+from qualification.api import router as data_attributes_router  # noqa: E402
+
+api.add_router("/data_attributes", data_attributes_router)

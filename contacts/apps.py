@@ -5,11 +5,13 @@ class ContactsConfig(AppConfig):
     name = "contacts"
 
     def ready(self) -> None:
+        from qualification.dependants import register_dependants_check
         from qualification.hooks import register_after_change
         from qualification.targets import TargetKind, register_target
 
         from .models import Contact
         from .projection import project_after_change
+        from .selectors import segments_filtering_on
 
         register_target(
             TargetKind(
@@ -21,3 +23,4 @@ class ContactsConfig(AppConfig):
             )
         )
         register_after_change("contacts.contact_list", project_after_change)
+        register_dependants_check("contacts.segments", segments_filtering_on)

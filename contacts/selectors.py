@@ -10,10 +10,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from qualification.models import AttributeOutbox, Tag
+from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 
 from .filters import ContactListFilter
-from .models import ContactListEntry
+from .models import ContactListEntry, Segment
 
 SORTS = {
     "last_seen": ("sort_last_seen", "Last seen"),
@@ -159,3 +159,16 @@ def contact_list_freshness(now: datetime | None = None) -> Freshness:
         recent_lag_p95=pick(0.95) if pick else None,
         recent_changes=len(recent),
     )
+
+
+def segments_filtering_on(attribute: DataAttribute) -> list[str]:
+    """The saved segments whose filter uses this custom people attribute (the contact list's
+    `cf` parameter): archiving it would leave them filtering on an attribute nobody can see."""
+    if attribute.model != AttributeModel.CONTACT or attribute.is_standard:
+        return []
+    segments = Segment.objects.filter(query__contains="cf=").order_by("name")
+    return [
+        f"the segment '{name}'"
+        for name, query in segments.values_list("name", "query")
+        if attribute.name in QueryDict(query).getlist("cf")
+    ]

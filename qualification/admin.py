@@ -277,6 +277,11 @@ class DataAttributeAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user  # the REST API reports it as the admin_id
+        super().save_model(request, obj, form, change)
+
     @admin.display(boolean=True, description="Qualification data")
     def in_qualification_list(self, obj) -> bool:
         return hasattr(obj, "qualification_item")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
@@ -74,6 +75,16 @@ class DataAttribute(models.Model):
     apps_writable = models.BooleanField("Apps can write", default=True)
     precedence = models.CharField(
         max_length=16, choices=Precedence.choices, default=Precedence.APP_WINS
+    )
+    # The teammate behind a custom attribute (the REST API's admin_id): the admin who added it,
+    # or the teammate who issued the API token that created it. Empty for standard attributes.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
