@@ -95,3 +95,24 @@ def recorded_hook_calls():
     register_after_change("tests.recorder", hook)
     yield calls
     unregister_after_change("tests.recorder")
+
+
+@pytest.fixture
+def intercom(live_server):
+    """Make an official python-intercom client for a token, pointed at the live server.
+
+    Its connections are closed before the live server stops, so no server thread is left
+    waiting on a kept-alive connection when the test database goes away."""
+    import httpx
+    from intercom import Intercom
+
+    opened: list[httpx.Client] = []
+
+    def make(token: str) -> Intercom:
+        http = httpx.Client(timeout=30)
+        opened.append(http)
+        return Intercom(token=token, base_url=live_server.url + "/api", httpx_client=http)
+
+    yield make
+    for http in opened:
+        http.close()

@@ -124,11 +124,11 @@ def test_company_scopes_are_enforced(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_official_sdk_manages_companies(live_server):
-    from intercom import CreateContactRequestWithEmail, CreateOrUpdateCompanyRequest, Intercom
+def test_the_official_sdk_manages_companies(intercom):
+    from intercom import CreateContactRequestWithEmail, CreateOrUpdateCompanyRequest
 
     _, token = api_token_create(name="SDK", scopes=ALL)
-    client = Intercom(token=token, base_url=live_server.url + "/api")
+    client = intercom(token)
     company = client.companies.create_or_update(
         request=CreateOrUpdateCompanyRequest(company_id="wayne", name="Wayne Enterprises", size=500)
     )
@@ -176,12 +176,11 @@ def test_scroll_with_an_unknown_param_says_to_start_again(client, secret):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sdk_scrolls_over_companies(live_server):
-    from intercom import Intercom
+def test_the_sdk_scrolls_over_companies(intercom):
 
     from companies.api import SCROLL_PAGE_SIZE
 
     CompanyFactory.create_batch(SCROLL_PAGE_SIZE + 3)
     _, token = api_token_create(name="SDK scroll", scopes=["companies:read"])
-    client = Intercom(token=token, base_url=live_server.url + "/api")
+    client = intercom(token)
     assert len({c.id for c in client.companies.scroll()}) == SCROLL_PAGE_SIZE + 3

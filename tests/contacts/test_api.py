@@ -196,12 +196,12 @@ def test_tokens_are_stored_hashed_and_printed_once(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_official_sdk_works_against_the_api(live_server):
-    from intercom import CreateContactRequestWithEmail, Intercom
+def test_the_official_sdk_works_against_the_api(intercom):
+    from intercom import CreateContactRequestWithEmail
 
     DataAttributeFactory(name="plan_tier", data_type=DataType.OPTIONS, options=["Free", "Pro"])
     _, secret = api_token_create(name="SDK", scopes=["contacts:read", "contacts:write"])
-    client = Intercom(token=secret, base_url=live_server.url + "/api")
+    client = intercom(secret)
     created = client.contacts.create(
         request=CreateContactRequestWithEmail(
             email="sdk@example.com", name="Sdk User", custom_attributes={"plan_tier": "Pro"}

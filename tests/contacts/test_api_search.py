@@ -395,8 +395,7 @@ def test_merge_refuses_anything_but_lead_into_user(client, secret, swap):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sdk_searches_with_nested_filters_and_pages_by_hand(live_server):
-    from intercom import Intercom
+def test_the_sdk_searches_with_nested_filters_and_pages_by_hand(intercom):
     from intercom.types import (
         MultipleFilterSearchRequest,
         SingleFilterSearchRequest,
@@ -408,7 +407,7 @@ def test_the_sdk_searches_with_nested_filters_and_pages_by_hand(live_server):
         ContactFactory(values={"name": f"Customer {seats}", "seats": seats})
     ContactFactory(role=Role.LEAD, values={"name": "Lead", "seats": 5})
     _, token = api_token_create(name="SDK", scopes=["contacts:read", "contacts:write"])
-    client = Intercom(token=token, base_url=live_server.url + "/api")
+    client = intercom(token)
     # The SDK's models take a list of filters or a list of groups, never both in one group.
     query = MultipleFilterSearchRequest(
         operator="AND",

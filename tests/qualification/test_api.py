@@ -590,13 +590,12 @@ def test_the_openapi_document_describes_every_data_attribute_operation(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_official_sdk_manages_data_attributes(live_server):
+def test_the_official_sdk_manages_data_attributes(intercom):
     from intercom import (
         BadRequestError,
         CreateDataAttributeRequestOne,
         CreateDataAttributeRequestOptions,
         CreateDataAttributeRequestOptionsOptionsItem,
-        Intercom,
         NotFoundError,
         UnprocessableEntityError,
         UpdateDataAttributeRequestOptions,
@@ -605,7 +604,7 @@ def test_the_official_sdk_manages_data_attributes(live_server):
 
     owner = UserFactory(username="sdk-owner")
     _, secret = api_token_create(name="SDK", scopes=ALL_SCOPES, created_by=owner)
-    client = Intercom(token=secret, base_url=live_server.url + "/api")
+    client = intercom(secret)
     archived = DataAttributeFactory(name="legacy", archived=True)
 
     listed = client.data_attributes.list(model="contact", include_archived=True)
