@@ -239,9 +239,10 @@ class Event(models.Model):
         return f"{self.event_name} by {self.contact_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
     def metadata_items(self) -> list[tuple[str, str, str | None]]:
-        """(key, text, link) for display; links are only ever http(s), as the service checks."""
+        """(key, text, link) for display, by key: PostgreSQL's jsonb does not keep the order
+        sent. Links are only ever http(s), as the service checks."""
         items = []
-        for key, value in self.metadata.items():
+        for key, value in sorted(self.metadata.items()):
             link = None
             if isinstance(value, dict) and "amount" in value:
                 text = f"{value['amount'] / 100:,.2f} {str(value['currency']).upper()}"
