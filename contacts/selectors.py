@@ -186,12 +186,17 @@ def contact_find(
 
 
 def contact_events(
-    contact: Contact, *, limit: int, before: tuple[datetime, int] | None = None
+    contact: Contact,
+    *,
+    limit: int,
+    before: tuple[datetime, int] | None = None,
+    within: timedelta | None = EVENT_LIST_WINDOW,
 ) -> list[Event]:
-    """A contact's events of the last 90 days, newest first, from a (created_at, id) keyset."""
-    events = Event.objects.filter(
-        contact=contact, created_at__gte=timezone.now() - EVENT_LIST_WINDOW
-    )
+    """A contact's events newest first (by default only the API's 90 days), from a
+    (created_at, id) keyset."""
+    events = Event.objects.filter(contact=contact)
+    if within is not None:
+        events = events.filter(created_at__gte=timezone.now() - within)
     if before is not None:
         at, pk = before
         events = events.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
