@@ -235,3 +235,7 @@ api.add_router("/companies", company_contacts_router)
 from qualification.api import router as data_attributes_router  # noqa: E402
 
 api.add_router("/data_attributes", data_attributes_router)
+
+from contacts.api_events import router as events_router  # noqa: E402
+
+api.add_router("/events", events_router)

@@ -4,7 +4,15 @@ from django.utils import timezone
 from qualification.admin import AttributeTargetAdmin, ReadOnlyAdmin
 from qualification.services import Source, target_touch
 
-from .models import CompanyMembership, Contact, ContactListEntry, Segment, SegmentMembership
+from .models import (
+    CompanyMembership,
+    Contact,
+    ContactListEntry,
+    Event,
+    EventSummary,
+    Segment,
+    SegmentMembership,
+)
 
 
 class CompanyMembershipInline(admin.TabularInline):
@@ -84,3 +92,27 @@ class ContactListEntryAdmin(ReadOnlyAdmin):
 class SegmentMembershipAdmin(ReadOnlyAdmin):
     list_display = ("segment", "contact", "evaluated_at")
     list_select_related = ("segment", "contact")
+
+
+# Events are the customer's app's record of what people did: read here, never edited by hand.
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ("event_name", "contact", "created_at", "source", "actor_label", "received_at")
+    list_select_related = ("contact",)
+    list_filter = ("source",)
+    search_fields = ("event_name", "contact__email", "contact__external_id")
+    show_full_result_count = False
+
+
+@admin.register(EventSummary)
+class EventSummaryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "event_name",
+        "contact",
+        "tracked_count",
+        "imported_count",
+        "first_at",
+        "last_at",
+    )
+    list_select_related = ("contact",)
+    search_fields = ("event_name", "contact__email", "contact__external_id")

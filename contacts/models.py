@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -197,3 +199,94 @@ class SegmentMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} in {self.segment_id}"
+
+
+class Event(models.Model):
+    """Something a contact did in the customer's product, as their app reported it (REST API or
+    the messenger's trackEvent). Intercom identifies an event by contact, name and the time it
+    happened, so the same three again is a duplicate: the unique constraint lets the insert
+    skip it in the database, with no read first."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    event_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(help_text="When it happened, as the customer's app sent it.")
+    metadata = models.JSONField(default=dict, blank=True)
+    dropped_metadata_keys = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Keys sent beyond the first ten, which Intercom ignores and so do we.",
+    )
+    source = models.CharField(max_length=64)
+    actor_kind = models.CharField(max_length=32)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=200)
+    request_id = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "event_name", "created_at"], name="event_unique_occurrence"
+            ),
+        ]
+        indexes = [
+            # The API list and the contact page read a contact's events newest first.
+            models.Index(fields=["contact", "-created_at", "-id"], name="event_contact_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} by {self.contact_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def metadata_items(self) -> list[tuple[str, str, str | None]]:
+        """(key, text, link) for display, by key: PostgreSQL's jsonb does not keep the order
+        sent. Links are only ever http(s), as the service checks."""
+        items = []
+        for key, value in sorted(self.metadata.items()):
+            link = None
+            if isinstance(value, dict) and "amount" in value:
+                text = f"{value['amount'] / 100:,.2f} {str(value['currency']).upper()}"
+            elif isinstance(value, dict):
+                text, link = str(value["value"]), value["url"]
+            elif isinstance(value, bool) or value is None:
+                text = {True: "true", False: "false", None: "null"}[value]
+            elif key.endswith("_date") and isinstance(value, int | float):
+                # Intercom's "Date" metadata: a key ending in _date with a Unix time.
+                text = f"{datetime.fromtimestamp(value, tz=UTC):%Y-%m-%d %H:%M} UTC"
+            else:
+                text = str(value)
+            items.append((key, text, link))
+        return items
+
+
+class EventSummary(models.Model):
+    """One row per contact and event name: how many, first and last. Tracked events bump
+    `tracked_count` with F() only when their row was really inserted; `imported_count` is what
+    POST /events/summaries said happened elsewhere, replaced on each import so that sending
+    the same summary twice does not double it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="event_summaries")
+    event_name = models.CharField(max_length=255)
+    tracked_count = models.PositiveBigIntegerField(default=0)
+    imported_count = models.PositiveBigIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_at", "event_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "event_name"], name="eventsummary_unique_contact_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_at__lte=models.F("last_at")), name="eventsummary_first_le_last"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} × {self.count} by {self.contact_id}"
+
+    @property
+    def count(self) -> int:
+        return self.tracked_count + self.imported_count

@@ -1,5 +1,6 @@
-"""Reads of the contact list. The list reads only its read model (on the replica when one is
-configured); what it says about pending changes comes from the outbox on the primary."""
+"""Reads of the contact list, and of contacts' events. The list reads only its read model (on the
+replica when one is configured); what it says about pending changes comes from the outbox on the
+primary."""
 
 import base64
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 
 from .filters import ContactListFilter
-from .models import ContactListEntry, Segment
+from .models import Contact, ContactListEntry, Event, EventSummary, Role, Segment
 
 SORTS = {
     "last_seen": ("sort_last_seen", "Last seen"),
@@ -172,3 +173,49 @@ def segments_filtering_on(attribute: DataAttribute) -> list[str]:
         for name, query in segments.values_list("name", "query")
         if attribute.name in QueryDict(query).getlist("cf")
     ]
+
+
+# Events ------------------------------------------------------------------------------------------
+
+# Intercom lists only the last 90 days of events; summaries still count older ones.
+EVENT_LIST_WINDOW = timedelta(days=90)
+
+
+def contact_find(
+    *, contact_id: str | None = None, external_id: str | None = None, email: str | None = None
+) -> Contact | None:
+    """The contact one API identifier names: our id (user or lead), a user's external id, or a
+    user's email (the oldest such user, when several share it)."""
+    if contact_id is not None:
+        if not contact_id.isdigit():
+            return None
+        return Contact.objects.filter(pk=int(contact_id)).first()
+    users = Contact.objects.filter(role=Role.USER)
+    if external_id is not None:
+        return users.filter(external_id=external_id).first()
+    if email is not None:
+        return users.filter(email__iexact=email).order_by("pk").first()
+    return None
+
+
+def contact_events(
+    contact: Contact,
+    *,
+    limit: int,
+    before: tuple[datetime, int] | None = None,
+    within: timedelta | None = EVENT_LIST_WINDOW,
+) -> list[Event]:
+    """A contact's events newest first (by default only the API's 90 days), from a
+    (created_at, id) keyset."""
+    events = Event.objects.filter(contact=contact)
+    if within is not None:
+        events = events.filter(created_at__gte=timezone.now() - within)
+    if before is not None:
+        at, pk = before
+        events = events.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    return list(events.order_by("-created_at", "-pk")[:limit])
+
+
+def contact_event_summaries(contact: Contact) -> list[EventSummary]:
+    """Every event name the contact has, most recently done first."""
+    return list(EventSummary.objects.filter(contact=contact).order_by("-last_at", "event_name"))

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.models import Company
 from contacts.models import Contact
+from contacts.selectors import contact_event_summaries, contact_events
 from qualification.selectors import (
     HISTORY_SOURCES,
     all_attributes,
@@ -174,6 +175,10 @@ def _history_context(request: HttpRequest, target_type: str, target_id: int) -> 
     }
 
 
+# The contact page shows the latest events in full; the API lists the rest.
+RECENT_EVENTS = 10
+
+
 @login_required
 @permission_required("contacts.view_contact", raise_exception=True)
 @require_GET
@@ -200,6 +205,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conversations": contact.conversations.select_related("assignee").order_by(
             "-last_activity_at"
         )[:50],
+        "event_summaries": contact_event_summaries(contact),
+        "recent_events": contact_events(contact, limit=RECENT_EVENTS, within=None),
         **history,
     }
     return render(request, "inbox/contact_detail.html", context)

@@ -12,6 +12,8 @@ from contacts.models import (
     CompanyMembership,
     Contact,
     ContactListEntry,
+    Event,
+    EventSummary,
     Role,
     Segment,
     SegmentMembership,
@@ -209,6 +211,33 @@ class ContactListEntryFactory(DjangoModelFactory):
     source_version = 1
     changed_at = factory.LazyFunction(timezone.now)
     projected_at = factory.LazyFunction(timezone.now)
+
+
+class EventFactory(DjangoModelFactory):
+    """An event row written directly (no summary); tests of tracking use event_track."""
+
+    class Meta:
+        model = Event
+
+    contact = factory.SubFactory(ContactFactory)
+    event_name = factory.Sequence(lambda n: f"did-thing-{n}")
+    created_at = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    metadata = factory.LazyFunction(dict)
+    source = Source.REST_API
+    actor_kind = "system"
+    actor_label = "Test factory"
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class EventSummaryFactory(DjangoModelFactory):
+    class Meta:
+        model = EventSummary
+
+    contact = factory.SubFactory(ContactFactory)
+    event_name = factory.Sequence(lambda n: f"did-thing-{n}")
+    tracked_count = 1
+    first_at = factory.LazyFunction(timezone.now)
+    last_at = factory.LazyAttribute(lambda s: s.first_at)
 
 
 class ApiTokenFactory(DjangoModelFactory):

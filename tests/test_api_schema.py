@@ -3,6 +3,8 @@ schemathesis can make gets a server error or a response the document does not de
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -12,7 +14,18 @@ from tests.factories import CompanyFactory, ContactFactory, TagFactory
 
 
 @pytest.fixture
-def token(db, settings):
+def keep_connection():
+    """Requests go to the WSGI app in this thread, inside the test's transaction: Django must
+    not close the connection at the end of each one (its own test client does the same)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, settings, keep_connection):
     settings.API_RATE_LIMIT_PER_MINUTE = 10**9
     # Some resources to find, so not every generated request is a 404.
     for contact in ContactFactory.create_batch(3):

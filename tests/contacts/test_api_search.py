@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import override_settings
 
-from contacts.models import Contact, Role
+from contacts.models import Contact, Event, EventSummary, Role
 from inbox.models import Conversation
 from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataType
@@ -15,6 +15,8 @@ from tests.factories import (
     ContactFactory,
     ConversationFactory,
     DataAttributeFactory,
+    EventFactory,
+    EventSummaryFactory,
     SegmentMembershipFactory,
     TagFactory,
 )
@@ -359,6 +361,19 @@ def test_merge_a_lead_into_a_user(client, secret):
     company = CompanyFactory()
     CompanyMembershipFactory(contact=lead, company=company)
     conversation = ConversationFactory(contact=lead)
+    moment = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    later = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    # The same event on both (kept once), and one only the lead has.
+    EventFactory(contact=lead, event_name="opened-app", created_at=moment)
+    EventFactory(contact=user, event_name="opened-app", created_at=moment)
+    EventFactory(contact=lead, event_name="opened-app", created_at=later)
+    EventSummaryFactory(
+        contact=lead, event_name="opened-app", tracked_count=2, first_at=moment, last_at=later
+    )
+    EventSummaryFactory(
+        contact=user, event_name="opened-app", tracked_count=1, first_at=moment, last_at=moment
+    )
+    EventSummaryFactory(contact=lead, event_name="invited", first_at=moment, last_at=moment)
 
     response = client.post(
         "/api/contacts/merge",
@@ -375,6 +390,15 @@ def test_merge_a_lead_into_a_user(client, secret):
     assert [c["id"] for c in merged["companies"]["data"]] == [str(company.pk)]
     assert Conversation.objects.get(pk=conversation.pk).contact_id == user.pk
     assert not Contact.objects.filter(pk=lead.pk).exists()
+    assert sorted(Event.objects.filter(contact=user).values_list("created_at", flat=True)) == [
+        moment,
+        later,
+    ]
+    summaries = {
+        s.event_name: (s.count, s.first_at, s.last_at)
+        for s in EventSummary.objects.filter(contact=user)
+    }
+    assert summaries == {"opened-app": (3, moment, later), "invited": (1, moment, moment)}
     gone = client.get(f"/api/contacts/{lead.pk}", headers=bearer(secret))
     assert gone.status_code == 404
     change = AttributeChange.objects.get(target_id=user.pk, attribute_name="source")

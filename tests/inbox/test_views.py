@@ -13,12 +13,17 @@ from tests.factories import (
     ConversationFactory,
     ConversationPartFactory,
     DataAttributeFactory,
+    EventFactory,
+    EventSummaryFactory,
     QualificationItemFactory,
     TagFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
+# session, user, perms (2); contact; tags; history; teammates; attributes; event summaries;
+# recent events; segments; memberships; conversations with their assignees.
+QUERIES_CONTACT_PAGE = 14
 HTMX_LIST = {"HX-Request": "true", "HX-Target": "conversation-list"}
 
 
@@ -293,6 +298,84 @@ def test_contact_page_shows_everything_with_a_filterable_timeline(client, agent,
         headers={"HX-Request": "true", "HX-Target": "timeline"},
     ).content.decode()
     assert "Sync token" in timeline and "Test factory" not in timeline
+
+
+def test_contact_page_shows_event_summaries_and_recent_events_with_metadata(
+    client, agent, conversation
+):
+    from contacts.services import event_track
+    from qualification.services import Actor
+
+    contact = conversation.contact
+    at = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    for minutes, metadata in (
+        (0, {"plan": "Pro"}),
+        (
+            30,
+            {
+                "price": {"amount": 34999, "currency": "eur"},
+                "receipt": {"url": "https://pay.example/r/1", "value": "Receipt 1"},
+                "renewal_date": 1767225600,
+            },
+        ),
+    ):
+        event_track(
+            contact=contact,
+            event_name="upgraded-plan",
+            created_at=at + timedelta(minutes=minutes),
+            metadata=metadata,
+            source="rest_api",
+            actor=Actor("api_token", "1", "Billing"),
+        )
+    EventSummaryFactory(contact=contact, event_name="imported-only", tracked_count=0)
+    EventFactory(event_name="someone-elses-event")
+    client.force_login(agent)
+    html = client.get(f"/contacts/{contact.pk}/").content.decode()
+    events = html[html.index('id="events-heading"') :]
+    assert "No events yet" not in events and "someone-elses-event" not in events
+    assert '<th scope="row">upgraded-plan</th><td>2</td>' in events
+    assert '<th scope="row">imported-only</th>' in events
+    # Relative time shown, the full timestamp on hover.
+    assert f'title="{at:%Y-%m-%d %H:%M:%S} UTC">2\xa0hours ago</time>' in events
+    for shown in (
+        "<dt>plan</dt><dd>Pro</dd>",
+        "<dt>price</dt><dd>349.99 EUR</dd>",
+        '<a href="https://pay.example/r/1" rel="nofollow noopener noreferrer" target="_blank">'
+        "Receipt 1</a>",
+        "<dt>renewal_date</dt><dd>2026-01-01 00:00 UTC</dd>",
+    ):
+        assert shown in events
+    # Newest first.
+    assert events.index("349.99 EUR") < events.index("<dd>Pro</dd>")
+
+
+def test_contact_page_says_how_events_arrive_when_there_are_none(client, agent, conversation):
+    client.force_login(agent)
+    html = client.get(f"/contacts/{conversation.contact_id}/").content.decode()
+    assert "No events yet — your app records them with POST /api/events or trackEvent." in html
+
+
+def test_contact_page_query_count_does_not_grow_with_events(
+    client, agent, conversation, django_assert_num_queries
+):
+    contact = conversation.contact
+    client.force_login(agent)
+    url = f"/contacts/{contact.pk}/"
+    client.get(url)
+    with django_assert_num_queries(QUERIES_CONTACT_PAGE):
+        client.get(url)
+    now = timezone.now().replace(microsecond=0)
+    for i in range(25):
+        EventSummaryFactory(contact=contact, event_name=f"name-{i}")
+        EventFactory(
+            contact=contact,
+            event_name=f"name-{i}",
+            created_at=now - timedelta(minutes=i),
+            metadata={"k": i, "link": {"url": "https://x.example", "value": "x"}},
+        )
+    with django_assert_num_queries(QUERIES_CONTACT_PAGE):
+        html = client.get(url).content.decode()
+    assert html.count("<dt>k</dt>") == 10 and html.count('<th scope="row">name-') == 25
 
 
 def test_company_page_lists_people_and_attributes(client, agent, conversation):
