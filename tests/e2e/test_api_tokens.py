@@ -83,6 +83,7 @@ def test_admin_creates_a_token_sees_it_once_and_revokes_it(
     row = page.get_by_role("row", name="Zapier")
     expect(row).to_contain_text("Revoked")
     expect(row).to_be_focused()
+    expect(page.get_by_role("status").filter(has_text="Revoked “Zapier”.")).to_have_count(1)
     expect(page.get_by_role("button", name="Revoke Zapier")).to_have_count(0)
     assert messages and messages[0].startswith("Revoke “Zapier”?")
     assert api_status(page, live_server, secret) == 401

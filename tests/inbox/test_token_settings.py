@@ -354,7 +354,7 @@ def test_revoke_with_htmx_swaps_the_row_and_announces_it(
     assert html.lstrip().startswith(f'<tr id="token-{token.pk}" class="token-revoked"')
     assert "data-focus-after-swap" in html and "token-status-revoked" in html
     assert ">Revoke<" not in html
-    assert 'id="api-token-status"' in html and 'hx-swap-oob="true"' in html
+    assert '<p id="api-token-status" hx-swap-oob="innerHTML">' in html
     assert "Revoked “Billing sync”." in html
     assert client.get("/api/contacts", headers=bearer(secret)).status_code == 401
 
@@ -374,3 +374,38 @@ def test_relative_times_for_last_use_and_revocation(client, admin, made):
     client.force_login(admin)
     html = client.get(URL).content.decode()
     assert "3\xa0hours ago" in html and "5\xa0minutes ago" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_renames_active_duplicates_before_adding_the_constraint():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("inbox", "0005_api_token_roles"),
+        ("inbox", "0007_api_token_active_name_unique"),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old_state = executor.loader.project_state([before]).apps
+    OldToken = old_state.get_model("inbox", "ApiToken")
+    now = timezone.now()
+    for n, (name, revoked) in enumerate(
+        [("Zapier", False), ("zapier", False), ("ZAPIER", True), ("Zapier (2)", False)]
+    ):
+        OldToken.objects.create(
+            name=name,
+            prefix=f"sb_{n:06d}",
+            digest=f"{n:064d}",
+            created_at=now,
+            revoked_at=now if revoked else None,
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([after])
+    assert list(ApiToken.objects.order_by("pk").values_list("name", flat=True)) == [
+        "Zapier",
+        "zapier (3)",  # "(2)" is taken by another active token
+        "ZAPIER",  # revoked tokens keep their name
+        "Zapier (2)",
+    ]
