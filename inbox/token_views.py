@@ -67,7 +67,8 @@ def _page_context(request: HttpRequest, form: ApiTokenCreateForm, **extra) -> di
 
 
 # Every response of this page is kept out of caches: the create response carries the only copy
-# of a secret, and no-store also keeps it out of the back/forward cache in Chromium and Firefox.
+# of a secret. no-store also keeps most browsers from restoring it from the back/forward cache;
+# where one still does, app.js removes the secret box on that restore.
 @never_cache
 @login_required
 @permission_required(VIEW, raise_exception=True)
