@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from .models import ApiToken, Conversation, ConversationPart
-from .tokens import SCOPES, api_token_create, api_token_revoke
+from .tokens import SCOPES, ApiTokenNameTaken, api_token_create, api_token_revoke
 
 
 class ConversationPartInline(admin.StackedInline):
@@ -64,6 +64,14 @@ class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ("name", "scopes")
+
+    def clean_name(self):
+        # Model validation skips the active-name constraint (it reads revoked_at, which this
+        # form leaves out), so ask here; the constraint itself still guards against a race.
+        name = self.cleaned_data["name"]
+        if ApiToken.objects.filter(name__iexact=name, revoked_at__isnull=True).exists():
+            raise forms.ValidationError(str(ApiTokenNameTaken(name)))
+        return name
 
 
 @admin.register(ApiToken)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from contacts.models import Contact
 
@@ -114,6 +115,17 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API token"
+        constraints = [
+            # Names are how admins tell tokens apart in the list and in history ("Zapier"
+            # vs "zapier" would be indistinguishable), and a resubmitted create form then
+            # fails instead of silently making a twin. Revoked tokens free their name.
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(revoked_at__isnull=True),
+                name="apitoken_active_name_unique",
+                violation_error_message="An active token already has this name.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -1,5 +1,5 @@
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from companies.models import Company
@@ -9,7 +9,7 @@ from qualification.selectors import (
     qualification_attributes_by_model,
 )
 
-from .models import Conversation, ConversationPart
+from .models import ApiToken, Conversation, ConversationPart
 
 
 def inbox_conversations() -> QuerySet[Conversation]:
@@ -81,3 +81,12 @@ def customer_panel(
         if company
         else [],
     }
+
+
+def api_tokens_for_settings() -> list[ApiToken]:
+    """Every token for the settings page, active ones first, in one query."""
+    return list(
+        ApiToken.objects.select_related("created_by").order_by(
+            F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"
+        )
+    )

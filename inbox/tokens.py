@@ -5,13 +5,22 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import ApiToken
 
 RESOURCES = ["contacts", "companies", "data_attributes", "events", "tags", "conversations"]
-SCOPES = [f"{resource}:{access}" for resource in RESOURCES for access in ("read", "write")]
+ACCESS = ("read", "write")
+SCOPES = [f"{resource}:{access}" for resource in RESOURCES for access in ACCESS]
+RESOURCE_LABELS = {
+    "contacts": "Contacts",
+    "companies": "Companies",
+    "data_attributes": "Data attributes",
+    "events": "Events",
+    "tags": "Tags",
+    "conversations": "Conversations",
+}
 TOKEN_PREFIX = "sb_"
 # Recording every use would write on every request; a minute is precise enough to tell
 # whether a token is still in use.
@@ -22,19 +31,48 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class ApiTokenNameTaken(ValueError):
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(
+            f"An active token is already named “{name}”. "
+            "Pick another name, or revoke the old token first."
+        )
+
+
+def describe_scopes(scopes: list[str]) -> str:
+    """Scopes in plain words, in the order of RESOURCES: "Contacts: read & write, Tags: read"."""
+    granted = set(scopes)
+    parts = []
+    for resource in RESOURCES:
+        access = [a for a in ACCESS if f"{resource}:{a}" in granted]
+        if access:
+            parts.append(f"{RESOURCE_LABELS[resource]}: {' & '.join(access)}")
+    return ", ".join(parts)
+
+
 def api_token_create(*, name: str, scopes: list[str], created_by=None) -> tuple[ApiToken, str]:
-    """Make a token; returns it and its secret, which is never stored and shown only now."""
+    """Make a token; returns it and its secret, which is never stored and shown only now.
+    Read and write are separate scopes, as in Intercom: write does not imply read."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise ValueError(f"Unknown scopes {', '.join(unknown)}; use: {', '.join(SCOPES)}.")
+    if not scopes:
+        raise ValueError("A token needs at least one scope, or it could do nothing.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        name=name,
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        digest=_digest(secret),
-        scopes=sorted(set(scopes)),
-        created_by=created_by,
-    )
+    try:
+        # The savepoint keeps an enclosing transaction usable after the refusal.
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                name=name,
+                prefix=secret[: len(TOKEN_PREFIX) + 6],
+                digest=_digest(secret),
+                scopes=sorted(set(scopes)),
+                created_by=created_by,
+            )
+    except IntegrityError:
+        # The only constraint a fresh random digest can meet is the active-name one.
+        raise ApiTokenNameTaken(name) from None
     return token, secret
 
 
@@ -55,9 +93,12 @@ def api_token_check(secret: str) -> ApiToken | None:
     return token
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
-    with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        token.refresh_from_db(fields=["revoked_at"])
+def api_token_revoke(*, token: ApiToken) -> bool:
+    """Revoke the token from now on; True if this call revoked it, False if it already was."""
+    now = timezone.now()
+    # One conditional UPDATE: a concurrent or repeated revoke keeps the first revocation time.
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.revoked_at = now
+        return True
+    token.refresh_from_db(fields=["revoked_at"])
+    return False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -17,4 +17,10 @@ urlpatterns = [
     ),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
+    path("settings/api-tokens/", token_views.api_tokens, name="api-tokens"),
+    path(
+        "settings/api-tokens/<int:pk>/revoke/",
+        token_views.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
 ]

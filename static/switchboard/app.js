@@ -1,5 +1,5 @@
-// The little the inbox adds to htmx: keyboard use in inline edits, focus after swaps, and a
-// visible message when a request fails.
+// The little the inbox adds to htmx: keyboard use in inline edits, focus after swaps, a
+// visible message when a request fails, and copying a new API token.
 (function () {
   "use strict";
 
@@ -39,6 +39,50 @@
       target = row;
     }
     target.focus();
+  });
+
+  // A new API token: the copy button only works with JavaScript, so it starts hidden. Where the
+  // clipboard API is missing or refused (plain http on a non-local host), the read-only field is
+  // selected instead, for Ctrl+C.
+  function revealCopyButtons(root) {
+    (root || document).querySelectorAll("button[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  revealCopyButtons(document);
+  document.addEventListener("htmx:load", function (event) { revealCopyButtons(event.target); });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input[data-select-on-focus]")) {
+      event.target.select();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    var status = document.getElementById("copy-status");
+    if (!field) return;
+    function say(text) { if (status) status.textContent = text; }
+    function selectInstead() {
+      field.focus();
+      field.select();
+      say("Selected: press Ctrl+C (⌘C on a Mac) to copy it.");
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () {
+        say("Copied to the clipboard.");
+      }, selectInstead);
+    } else {
+      selectInstead();
+    }
+  });
+
+  // A page restored from the back/forward cache must not show a token's secret again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-secret-once]").forEach(function (box) { box.remove(); });
   });
 
   function showAlert(text) {
