@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from .dependants import attribute_dependants
 from .models import (
     AttributeChange,
     AttributeModel,
@@ -20,12 +21,14 @@ from .models import (
     Tag,
 )
 from .services import (
+    DataAttributeError,
     Provenance,
     Source,
     StaleWriteError,
     attributes_apply,
     attributes_check,
     attributes_conflicts,
+    data_attribute_name_check,
     qualification_item_add,
     qualification_item_move,
     qualification_item_remove,
@@ -223,6 +226,25 @@ class DataAttributeForm(forms.ModelForm):
             "precedence",
             "archived",
         )
+
+    def clean(self):
+        """The same refusals as the REST API's: a custom name unique across people and
+        companies, and no archiving while something depends on the attribute."""
+        cleaned = super().clean()
+        attribute = self.instance
+        if attribute.pk is None and cleaned.get("name") and cleaned.get("model"):
+            try:
+                data_attribute_name_check(name=cleaned["name"], model=cleaned["model"])
+            except DataAttributeError as exc:
+                self.add_error("name", exc.message)
+        archiving = attribute.pk and cleaned.get("archived") and not attribute.archived
+        if archiving and (dependants := attribute_dependants(attribute)):
+            self.add_error(
+                "archived",
+                f"It cannot be archived while {', '.join(dependants)} uses it; "
+                "remove it there first.",
+            )
+        return cleaned
 
 
 @admin.register(DataAttribute)

@@ -854,6 +854,12 @@ def _clean_name(name: Any, model: str) -> str:
     return name
 
 
+def data_attribute_name_check(*, name: str, model: str) -> None:
+    """Raise DataAttributeError if a new custom attribute may not take this name (the admin's
+    form asks the same question the API's create does)."""
+    _clean_name(name, model)
+
+
 def _duplicate(name: str, existing_model: str, model: str) -> DataAttributeError:
     return _invalid(
         f"You already have '{name}' in your {_MODEL_NOUN[existing_model]} data. "
