@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from qualification.models import AttributeOutbox, Tag
 
 from .filters import ContactListFilter
-from .models import ContactListEntry
+from .models import ContactListEntry, Segment
 
 SORTS = {
     "last_seen": ("sort_last_seen", "Last seen"),
@@ -102,6 +102,16 @@ def contact_list_page(
 def tag_names(entries: list[ContactListEntry]) -> dict[int, str]:
     ids = {t for e in entries for t in e.tag_ids}
     return dict(Tag.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def segments_using_tag(tag_id: int) -> list[Segment]:
+    """Segments whose saved filter selects this tag. Segments are few; their filters are URL
+    queries, so they are read here rather than matched in SQL."""
+    return [
+        s
+        for s in Segment.objects.order_by("name")
+        if str(tag_id) in QueryDict(s.query).getlist("tag")
+    ]
 
 
 def pending_contact_ids(entries: list[ContactListEntry]) -> set[int]:
