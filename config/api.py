@@ -187,3 +187,9 @@ from contacts.api import router as contacts_router  # noqa: E402
 api.add_router("/contacts", contacts_router)
 api.add_router("/companies", companies_router)
 api.add_router("/companies", company_contacts_router)
+
+from contacts.api_tags import contact_tags_router, segments_router, tags_router  # noqa: E402
+
+api.add_router("/tags", tags_router)
+api.add_router("/contacts", contact_tags_router)
+api.add_router("/segments", segments_router)
