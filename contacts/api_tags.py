@@ -359,10 +359,10 @@ def list_segments(request: HttpRequest, include_count: bool = False):
     segments = Segment.objects.order_by("name", "pk")
     if include_count:
         # Members as the projector last evaluated them: it follows changes through the outbox.
-        segments = segments.annotate(members=Count("segmentmembership"))
+        segments = segments.annotate(member_count=Count("segmentmembership"))
     return {
         "type": "segment.list",
-        "segments": [segment_json(s, s.members if include_count else None) for s in segments],
+        "segments": [segment_json(s, s.member_count if include_count else None) for s in segments],
     }
 
 
