@@ -302,7 +302,9 @@ def delete_tag(request: HttpRequest, tag_id: str):
 
 
 class TagRef(Schema):
-    id: AnyId
+    model_config = ConfigDict(strict=True)
+
+    id: AnyId = Field(description="The id of the tag to apply.")
 
 
 @contact_tags_router.get(

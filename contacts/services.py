@@ -117,7 +117,7 @@ def tag_delete(*, tag: Tag, source: str) -> None:
     with transaction.atomic():
         # Locked so a concurrent tagging waits and then fails on the missing tag, instead of
         # landing between the untagging below and the delete.
-        Tag.objects.select_for_update().filter(pk=tag.pk).exists()
+        list(Tag.objects.select_for_update().filter(pk=tag.pk).values_list("pk", flat=True))
         if using := segments_using_tag(tag.pk):
             raise TagInUse(using)
         for model in (Contact, Company):

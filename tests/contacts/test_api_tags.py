@@ -342,6 +342,11 @@ def test_contact_tag_errors_write_nothing(client, secret):
             "not_found",
         ),
         (post(client, f"/api/contacts/{contact.pk}/tags", {}, secret), 400, "parameter_invalid"),
+        (
+            post(client, f"/api/contacts/{contact.pk}/tags", {"id": True}, secret),
+            400,
+            "parameter_invalid",
+        ),
         (client.get("/api/contacts/abc/tags", headers=bearer(secret)), 404, "not_found"),
         (
             client.delete(f"/api/contacts/{contact.pk}/tags/9999", headers=bearer(secret)),
