@@ -2,7 +2,8 @@ from typing import Any
 
 from django.db import transaction
 
-from qualification.services import Actor, attributes_apply, target_deleted
+from qualification.models import Tag
+from qualification.services import Actor, attributes_apply, target_deleted, target_touch
 
 from .models import Company
 
@@ -23,3 +24,18 @@ def company_delete(*, company: Company, source: str) -> None:
         company_pk = company.pk
         company.delete()
         target_deleted(model=Company, pk=company_pk, source=source)
+
+
+def company_tag(*, company: Company, tag: Tag, source: str = "admin") -> None:
+    """Tag a company once; the outbox announces it like an attribute change."""
+    with transaction.atomic():
+        if not company.tags.filter(pk=tag.pk).exists():
+            company.tags.add(tag)
+            target_touch(target=company, names=["tags"], source=source)
+
+
+def company_untag(*, company: Company, tag: Tag, source: str = "admin") -> None:
+    with transaction.atomic():
+        if company.tags.filter(pk=tag.pk).exists():
+            company.tags.remove(tag)
+            target_touch(target=company, names=["tags"], source=source)

@@ -225,17 +225,19 @@ def _http_error(request, exc: HttpError):
     )
 
 
+# The apps' routers, imported last: they import the helpers above.
 from companies.api import router as companies_router  # noqa: E402
 from contacts.api import company_contacts_router  # noqa: E402
 from contacts.api import router as contacts_router  # noqa: E402
-
-api.add_router("/contacts", contacts_router)
-api.add_router("/companies", companies_router)
-api.add_router("/companies", company_contacts_router)
+from contacts.api_events import router as events_router  # noqa: E402
+from contacts.api_tags import contact_tags_router, segments_router, tags_router  # noqa: E402
 from qualification.api import router as data_attributes_router  # noqa: E402
 
+api.add_router("/contacts", contacts_router)
+api.add_router("/contacts", contact_tags_router)
+api.add_router("/companies", companies_router)
+api.add_router("/companies", company_contacts_router)
 api.add_router("/data_attributes", data_attributes_router)
-
-from contacts.api_events import router as events_router  # noqa: E402
-
 api.add_router("/events", events_router)
+api.add_router("/tags", tags_router)
+api.add_router("/segments", segments_router)

@@ -105,6 +105,16 @@ def tag_names(entries: list[ContactListEntry]) -> dict[int, str]:
     return dict(Tag.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
 
+def segments_using_tag(tag_id: int) -> list[Segment]:
+    """Segments whose saved filter selects this tag. Segments are few; their filters are URL
+    queries, so they are read here rather than matched in SQL."""
+    return [
+        s
+        for s in Segment.objects.order_by("name")
+        if str(tag_id) in QueryDict(s.query).getlist("tag")
+    ]
+
+
 def pending_contact_ids(entries: list[ContactListEntry]) -> set[int]:
     """Contacts on this page with committed changes the list does not show yet: their own
     changes, or a rename of one of their companies, still waiting in the outbox."""

@@ -1,5 +1,5 @@
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,12 +10,15 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from companies.models import Company
+from companies.services import company_tag, company_untag
 from qualification.context import request_id_var
 from qualification.models import AttributeModel, DataAttribute, Tag
 from qualification.services import (
     Actor,
     AttributeWriteError,
     attributes_apply,
+    tag_find_or_create,
+    tag_named,
     target_deleted,
     target_touch,
 )
@@ -71,6 +74,65 @@ def contact_untag(*, contact: Contact, tag: Tag, source: str = "admin") -> None:
         if contact.tags.filter(pk=tag.pk).exists():
             contact.tags.remove(tag)
             target_touch(target=contact, names=["tags"], source=source)
+
+
+def tags_apply(
+    *,
+    name: str,
+    tag: Sequence[Contact | Company] = (),
+    untag: Sequence[Contact | Company] = (),
+    source: str,
+) -> Tag | None:
+    """Tag and untag contacts and companies with the tag of this name, all or nothing. The tag
+    is made when something is to carry it; untagging only, with no such tag, does nothing and
+    returns None."""
+    with transaction.atomic():
+        found = tag_find_or_create(name=name) if tag else tag_named(name)
+        if found is None:
+            return None
+        for target in tag:
+            _tag_one(target, found, source, add=True)
+        for target in untag:
+            _tag_one(target, found, source, add=False)
+    return found
+
+
+def _tag_one(target: Contact | Company, tag: Tag, source: str, *, add: bool) -> None:
+    if isinstance(target, Contact):
+        (contact_tag if add else contact_untag)(contact=target, tag=tag, source=source)
+    else:
+        (company_tag if add else company_untag)(company=target, tag=tag, source=source)
+
+
+class TagInUse(Exception):
+    """Segments filter on this tag: deleting it would silently change who is in them."""
+
+    def __init__(self, segments: list[Segment]):
+        self.segments = segments
+        super().__init__(
+            "Unable to delete Tag with dependent objects. Segments: "
+            + ", ".join(s.name for s in segments)
+            + "."
+        )
+
+
+def tag_delete(*, tag: Tag, source: str) -> None:
+    """Delete a tag after taking it off every contact and company, announcing each change so
+    the contact list and segments follow. Refused while a segment filters on it."""
+    from .selectors import segments_using_tag
+
+    with transaction.atomic():
+        # Locked so a concurrent tagging waits and then fails on the missing tag, instead of
+        # landing between the untagging below and the delete.
+        list(Tag.objects.select_for_update().filter(pk=tag.pk).values_list("pk", flat=True))
+        if using := segments_using_tag(tag.pk):
+            raise TagInUse(using)
+        for model in (Contact, Company):
+            targets = list(model.objects.filter(tags=tag).order_by("pk").only("pk", "version"))
+            model.tags.through.objects.filter(tag=tag).delete()
+            for target in targets:
+                target_touch(target=target, names=["tags"], source=source)
+        tag.delete()
 
 
 def segment_create(*, name: str, query: str, created_by) -> Segment:

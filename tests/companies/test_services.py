@@ -2,9 +2,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from companies.models import Company
-from companies.services import company_create
+from companies.services import company_create, company_tag, company_untag
+from qualification.models import AttributeOutbox
 from qualification.services import Actor, AttributeWriteError, Source
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 API = Actor("api_token", "1", "Sync")
@@ -28,3 +29,25 @@ def test_company_create_with_a_bad_value_creates_nothing():
     with pytest.raises(AttributeWriteError, match="Company size"):
         company_create(company_id="x", values={"size": "big"}, source=Source.REST_API, actor=API)
     assert not Company.objects.exists()
+
+
+def test_company_tag_and_untag_announce_real_changes_only():
+    company, tag = CompanyFactory(), TagFactory()
+    version = Company.objects.get(pk=company.pk).version
+
+    def touches():
+        return list(
+            AttributeOutbox.objects.filter(
+                target_type="company", target_id=company.pk, attribute_names=["tags"]
+            ).values_list("target_version", "source")
+        )
+
+    company_tag(company=company, tag=tag, source=Source.REST_API)
+    company_tag(company=company, tag=tag, source=Source.REST_API)
+    assert list(company.tags.all()) == [tag]
+    assert touches() == [(version + 1, "rest_api")]
+    company_untag(company=company, tag=tag, source=Source.REST_API)
+    company_untag(company=company, tag=tag, source=Source.REST_API)
+    assert not company.tags.exists()
+    assert touches() == [(version + 1, "rest_api"), (version + 2, "rest_api")]
+    assert Company.objects.get(pk=company.pk).version == version + 2
