@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 
 from qualification.admin import AttributeTargetAdmin, ReadOnlyAdmin
+from qualification.models import Tag
 from qualification.services import Source, target_touch
 
 from .models import (
@@ -13,6 +14,8 @@ from .models import (
     Segment,
     SegmentMembership,
 )
+from .selectors import segments_using_tag
+from .services import TagInUse, tag_delete
 
 
 class CompanyMembershipInline(admin.TabularInline):
@@ -116,3 +119,27 @@ class EventSummaryAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("contact",)
     search_fields = ("event_name", "contact__email", "contact__external_id")
+
+
+# Tags live in qualification, but deleting one must take it off contacts and companies through
+# their services (so the list and segments follow), which only this app may call.
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        # A tag a segment filters on cannot go: the segment would silently change.
+        if obj is not None and segments_using_tag(obj.pk):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        try:
+            tag_delete(tag=obj, source=Source.ADMIN)
+        except TagInUse as exc:
+            messages.error(request, str(exc))
+
+    def delete_queryset(self, request, queryset):
+        for tag in queryset:
+            self.delete_model(request, tag)

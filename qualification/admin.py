@@ -18,7 +18,6 @@ from .models import (
     DataAttribute,
     DataType,
     QualificationItem,
-    Tag,
 )
 from .services import (
     DataAttributeError,
@@ -397,12 +396,6 @@ class QualificationItemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return request.user.has_perm("qualification.add_qualificationitem")
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ("name", "created_at")
-    search_fields = ("name",)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
