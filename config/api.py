@@ -187,3 +187,7 @@ from contacts.api import router as contacts_router  # noqa: E402
 api.add_router("/contacts", contacts_router)
 api.add_router("/companies", companies_router)
 api.add_router("/companies", company_contacts_router)
+
+from inbox.api import router as conversations_router  # noqa: E402
+
+api.add_router("/conversations", conversations_router)
