@@ -339,8 +339,8 @@ def conversation_json(
     }
 
 
-def _full_json(conversation_id: int, plaintext: bool = False) -> dict[str, Any]:
-    conversation = selectors.api_conversation(conversation_id)
+def _full_json(conversation: Conversation, plaintext: bool = False) -> dict[str, Any]:
+    """The conversation with its parts; `conversation` comes from selectors.api_conversation."""
     sources = selectors.api_conversation_sources([conversation])
     parts, total = selectors.api_conversation_parts(conversation)
     body = conversation_json(
@@ -361,11 +361,7 @@ def _full_json(conversation_id: int, plaintext: bool = False) -> dict[str, Any]:
 
 
 def _conversation(conversation_id: str) -> Conversation:
-    found = (
-        Conversation.objects.select_related("contact").filter(pk=int(conversation_id)).first()
-        if conversation_id.isdigit()
-        else None
-    )
+    found = selectors.api_conversation(int(conversation_id)) if conversation_id.isdigit() else None
     if found is None:
         raise ApiError(404, "not_found", "Resource Not Found")
     return found
@@ -542,7 +538,7 @@ def list_conversations(
 def get_conversation(request: HttpRequest, conversation_id: str, display_as: str | None = None):
     require_scope(request, "conversations:read")
     conversation = _conversation(conversation_id)
-    return _full_json(conversation.pk, plaintext=display_as == "plaintext")
+    return _full_json(conversation, plaintext=display_as == "plaintext")
 
 
 @router.post(
@@ -571,4 +567,5 @@ def reply_conversation(request: HttpRequest, conversation_id: str, body: Convers
     services.conversation_part_add(
         conversation=conversation, kind=kind, body=text, author=author, at=at
     )
-    return _full_json(conversation.pk)
+    # Read again: the state, waiting time and teammates may have changed with this part.
+    return _full_json(selectors.api_conversation(conversation.pk))

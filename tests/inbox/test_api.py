@@ -383,6 +383,27 @@ def test_retrieve_state_waiting_and_missing_authors(client, secret, agent):
     assert (closed["state"], closed["open"]) == ("closed", False)
 
 
+def test_retrieve_query_count_does_not_grow_with_parts(
+    client, secret, django_assert_max_num_queries
+):
+    contact = ContactFactory()
+    conversation = started(contact)
+    teammates = UserFactory.create_batch(3)
+    for i in range(30):
+        services.conversation_part_add(
+            conversation=conversation,
+            kind=[PartKind.REPLY, PartKind.NOTE, PartKind.CUSTOMER_MESSAGE][i % 3],
+            body=f"Part {i}",
+            author=teammates[i % 3],
+        )
+    client.get("/api/conversations", headers=bearer(secret))  # the token's last use is recorded
+    # token, conversation, source, parts, teammates
+    with django_assert_max_num_queries(5):
+        body = client.get(f"/api/conversations/{conversation.pk}", headers=bearer(secret)).json()
+    assert body["conversation_parts"]["total_count"] == 30
+    assert len(body["teammates"]["teammates"]) == 2
+
+
 @pytest.mark.parametrize("conversation_id", ["999999", "abc", "last"])
 def test_retrieve_unknown_is_not_found(client, secret, conversation_id):
     response = client.get(f"/api/conversations/{conversation_id}", headers=bearer(secret))
