@@ -231,6 +231,7 @@ from contacts.api import company_contacts_router  # noqa: E402
 from contacts.api import router as contacts_router  # noqa: E402
 from contacts.api_events import router as events_router  # noqa: E402
 from contacts.api_tags import contact_tags_router, segments_router, tags_router  # noqa: E402
+from inbox.api import router as conversations_router  # noqa: E402
 from qualification.api import router as data_attributes_router  # noqa: E402
 
 api.add_router("/contacts", contacts_router)
@@ -241,3 +242,4 @@ api.add_router("/data_attributes", data_attributes_router)
 api.add_router("/events", events_router)
 api.add_router("/tags", tags_router)
 api.add_router("/segments", segments_router)
+api.add_router("/conversations", conversations_router)

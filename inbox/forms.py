@@ -6,6 +6,9 @@ from django.utils import timezone
 from .models import PartKind
 from .tokens import SCOPES
 
+# The longest message a part may hold, from the composer or the REST API.
+BODY_MAX_LENGTH = 20_000
+
 SNOOZE_CHOICES = [
     ("1h", "1 hour"),
     ("4h", "4 hours"),
@@ -18,7 +21,7 @@ class PartForm(forms.Form):
     body = forms.CharField(
         label="Message",
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=20_000,
+        max_length=BODY_MAX_LENGTH,
         error_messages={"required": "Write something before sending."},
     )
     kind = forms.ChoiceField(choices=[(PartKind.REPLY, "Reply"), (PartKind.NOTE, "Note")])

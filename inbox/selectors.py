@@ -1,5 +1,8 @@
+from datetime import UTC, datetime
+
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import DateTimeField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from companies.models import Company
@@ -9,7 +12,10 @@ from qualification.selectors import (
     qualification_attributes_by_model,
 )
 
-from .models import ApiToken, Conversation, ConversationPart
+from .models import ApiToken, Conversation, ConversationPart, ConversationState, PartKind
+
+API_PARTS_LIMIT = 500
+_EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
 
 
 def inbox_conversations() -> QuerySet[Conversation]:
@@ -90,3 +96,83 @@ def api_tokens_for_settings() -> list[ApiToken]:
             F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"
         )
     )
+
+
+# The REST API -------------------------------------------------------------------------------------
+
+
+def api_conversations() -> QuerySet[Conversation]:
+    """Conversations with what Intercom's conversation object needs beyond the row: which part
+    started it (its `source`) and since when the customer has been waiting for a teammate (the
+    first customer message after the last teammate reply)."""
+    parts = ConversationPart.objects.filter(conversation=OuterRef("pk"))
+    last_reply_at = parts.filter(kind=PartKind.REPLY).order_by("-created_at", "-id")
+    return (
+        Conversation.objects.select_related("contact")
+        .annotate(
+            source_part_id=Subquery(parts.order_by("created_at", "id").values("pk")[:1]),
+            last_reply_at=Subquery(last_reply_at.values("created_at")[:1]),
+        )
+        .annotate(
+            customer_waiting_since=Subquery(
+                parts.filter(
+                    kind=PartKind.CUSTOMER_MESSAGE,
+                    created_at__gt=Coalesce(OuterRef("last_reply_at"), _EPOCH),
+                )
+                .order_by("created_at", "id")
+                .values("created_at")[:1]
+            )
+        )
+    )
+
+
+def api_conversation(pk: int) -> Conversation | None:
+    return api_conversations().filter(pk=pk).first()
+
+
+def api_conversation_sources(conversations: list[Conversation]) -> dict[int, ConversationPart]:
+    """The first part of each conversation, with its author, in one query."""
+    ids = [c.source_part_id for c in conversations if c.source_part_id]
+    return ConversationPart.objects.select_related("author_user", "author_contact").in_bulk(ids)
+
+
+def api_conversation_teammates(conversations: list[Conversation]) -> dict[int, list[int]]:
+    """The teammates who wrote in each conversation (replies or notes), in one query."""
+    found: dict[int, list[int]] = {c.pk: [] for c in conversations}
+    rows = (
+        ConversationPart.objects.filter(
+            conversation__in=[c.pk for c in conversations], author_user__isnull=False
+        )
+        .values_list("conversation_id", "author_user_id")
+        .distinct()
+        .order_by("conversation_id", "author_user_id")
+    )
+    for conversation_id, user_id in rows:
+        found[conversation_id].append(user_id)
+    return found
+
+
+def api_conversation_parts(conversation: Conversation) -> tuple[list[ConversationPart], int]:
+    """The parts after the source, oldest first; the most recent API_PARTS_LIMIT of them, as
+    Intercom caps them, and how many there are in all."""
+    rest = ConversationPart.objects.filter(conversation=conversation).exclude(
+        pk=conversation.source_part_id
+    )
+    latest = list(
+        rest.select_related("author_user", "author_contact").order_by("-created_at", "-id")[
+            :API_PARTS_LIMIT
+        ]
+    )
+    total = len(latest) if len(latest) < API_PARTS_LIMIT else rest.count()
+    return latest[::-1], total
+
+
+def api_waiting_since(conversation: Conversation) -> datetime | None:
+    """Nobody waits on a closed conversation."""
+    if conversation.state == ConversationState.CLOSED:
+        return None
+    return conversation.customer_waiting_since
+
+
+def teammate_active(pk: int):
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()

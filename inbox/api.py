@@ -1,0 +1,571 @@
+"""Conversations in Intercom's REST API shape (2.14): create, retrieve, list, reply.
+
+Bodies: Switchboard stores message text, never markup (see inbox.bodies). A new conversation's
+body is text, as Intercom documents it ("HTML is not supported"); a reply's body is HTML, as in
+Intercom, and is reduced to its text. Bodies go out as escaped HTML paragraphs, or as the stored
+text with `display_as=plaintext`.
+"""
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from config.api import ApiError, require_scope, unix
+from contacts.models import Contact
+
+from . import selectors, services
+from .bodies import html_to_text, text_to_html
+from .forms import BODY_MAX_LENGTH
+from .models import Conversation, ConversationPart, ConversationState, PartKind
+from .pagination import decode_cursor, keyset_page
+
+router = Router(tags=["Conversations"])
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 150
+
+
+# Response schemas: exactly what the endpoints return, so the OpenAPI document can be checked
+# against the answers. Fields Switchboard does not model are present and null or empty.
+
+
+class ConversationErrorItem(Schema):
+    code: str
+    message: str
+
+
+class ConversationErrorList(Schema):
+    type: str = "error.list"
+    request_id: str
+    errors: list[ConversationErrorItem]
+
+
+ERRORS = {frozenset({400, 401, 403, 404, 429}): ConversationErrorList}
+
+
+class ConversationReference(Schema):
+    type: str
+    id: str | None
+
+
+class ConversationAuthor(Schema):
+    type: str
+    id: str | None
+    name: str | None
+    email: str | None
+
+
+class ConversationContact(Schema):
+    type: str
+    id: str
+    external_id: str | None
+
+
+class ConversationContacts(Schema):
+    type: str
+    contacts: list[ConversationContact]
+
+
+class ConversationTeammates(Schema):
+    type: str
+    teammates: list[ConversationReference]
+
+
+class ConversationTags(Schema):
+    type: str
+    tags: list[dict[str, Any]]
+
+
+class ConversationLinkedObjects(Schema):
+    type: str
+    data: list[dict[str, Any]]
+    total_count: int
+    has_more: bool
+
+
+class ConversationFirstContactReply(Schema):
+    created_at: int
+    type: str
+    url: str | None
+
+
+class ConversationSource(Schema):
+    type: str
+    id: str | None
+    delivered_as: str
+    subject: str
+    body: str | None
+    author: ConversationAuthor | None
+    attachments: list[dict[str, Any]]
+    url: str | None
+    redacted: bool
+
+
+class ConversationPartOut(Schema):
+    type: str
+    id: str
+    part_type: str
+    body: str | None
+    created_at: int
+    updated_at: int
+    notified_at: int | None
+    assigned_to: ConversationReference | None
+    author: ConversationAuthor
+    attachments: list[dict[str, Any]]
+    external_id: str | None
+    redacted: bool
+
+
+class ConversationParts(Schema):
+    type: str
+    conversation_parts: list[ConversationPartOut]
+    total_count: int
+
+
+class ConversationListItem(Schema):
+    type: str
+    id: str
+    title: str | None
+    created_at: int
+    updated_at: int
+    waiting_since: int | None
+    snoozed_until: int | None
+    open: bool
+    state: ConversationState
+    read: bool | None
+    priority: str
+    admin_assignee_id: int | None
+    team_assignee_id: int | None
+    tags: ConversationTags
+    conversation_rating: dict[str, Any] | None
+    source: ConversationSource
+    contacts: ConversationContacts
+    teammates: ConversationTeammates
+    custom_attributes: dict[str, Any]
+    first_contact_reply: ConversationFirstContactReply | None
+    sla_applied: dict[str, Any] | None
+    statistics: dict[str, Any] | None
+    linked_objects: ConversationLinkedObjects
+    ai_agent_participated: bool
+    ai_agent: dict[str, Any] | None
+
+
+class ConversationOut(ConversationListItem):
+    conversation_parts: ConversationParts
+
+
+class ConversationNextPage(Schema):
+    per_page: int
+    starting_after: str
+
+
+class ConversationPages(Schema):
+    type: str
+    page: int
+    per_page: int
+    total_pages: int
+    next: ConversationNextPage | None
+
+
+class ConversationListOut(Schema):
+    type: str
+    conversations: list[ConversationListItem]
+    total_count: int
+    pages: ConversationPages
+
+
+class ConversationMessage(Schema):
+    type: str
+    id: str
+    created_at: int
+    body: str
+    message_type: str
+    conversation_id: str
+
+
+# Request schemas -------------------------------------------------------------------------------
+
+
+class ConversationFrom(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    # Intercom is lenient here and so is Switchboard: an id names one contact, user or lead,
+    # so the type is not checked against the contact's role.
+    type: Literal["user", "lead", "contact"]
+    id: str
+
+
+class ConversationCreate(Schema):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: ConversationFrom = Field(..., alias="from")
+    # Optional here so that a missing body gets the same clear message as an empty one.
+    body: str | None = None
+    subject: str | None = None
+    created_at: int | None = None
+
+
+class ConversationReply(Schema):
+    """Intercom's admin and contact reply requests, as one object: which fields apply depends
+    on `type`, and the endpoint says which one is missing or out of place."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_type: Literal["comment", "note", "quick_reply"]
+    type: Literal["admin", "user", "lead", "contact"]
+    body: str | None = None
+    admin_id: str | None = None
+    intercom_user_id: str | None = None
+    user_id: str | None = None
+    email: str | None = None
+    created_at: int | None = None
+
+
+# JSON -----------------------------------------------------------------------------------------
+
+
+def _body(text: str, plaintext: bool) -> str:
+    return text if plaintext else text_to_html(text)
+
+
+def _author(part: ConversationPart) -> dict[str, Any]:
+    if part.kind == PartKind.CUSTOMER_MESSAGE:
+        contact = part.author_contact
+        if contact is None:  # the contact was deleted since
+            return {"type": "user", "id": None, "name": None, "email": None}
+        return {
+            "type": contact.role,
+            "id": str(contact.pk),
+            "name": contact.name,
+            "email": contact.email,
+        }
+    user = part.author_user
+    if user is None:  # a teammate who has since been deleted
+        return {"type": "admin", "id": None, "name": None, "email": None}
+    return {
+        "type": "admin",
+        "id": str(user.pk),
+        "name": user.get_full_name() or user.get_username(),
+        "email": user.email or None,
+    }
+
+
+def _part_json(part: ConversationPart, plaintext: bool) -> dict[str, Any]:
+    return {
+        "type": "conversation_part",
+        "id": str(part.pk),
+        "part_type": "note" if part.kind == PartKind.NOTE else "comment",
+        "body": _body(part.body, plaintext),
+        "created_at": unix(part.created_at),
+        # ConversationParts are never edited, and Switchboard sends no notifications to record.
+        "updated_at": unix(part.created_at),
+        "notified_at": None,
+        "assigned_to": None,
+        "author": _author(part),
+        "attachments": [],
+        "external_id": None,
+        "redacted": False,
+    }
+
+
+def _source_json(conversation: Conversation, source: ConversationPart | None, plaintext: bool):
+    customer = source is not None and source.kind == PartKind.CUSTOMER_MESSAGE
+    return {
+        "type": "conversation",
+        "id": str(source.pk) if source else None,
+        "delivered_as": "customer_initiated" if customer or source is None else "admin_initiated",
+        "subject": conversation.subject,
+        "body": _body(source.body, plaintext) if source else None,
+        "author": _author(source) if source else None,
+        "attachments": [],
+        "url": None,
+        "redacted": False,
+    }
+
+
+def conversation_json(
+    conversation: Conversation,
+    *,
+    source: ConversationPart | None,
+    teammate_ids: list[int],
+    plaintext: bool = False,
+) -> dict[str, Any]:
+    contact = conversation.contact
+    first_reply = source if source and source.kind == PartKind.CUSTOMER_MESSAGE else None
+    return {
+        "type": "conversation",
+        "id": str(conversation.pk),
+        "title": conversation.subject or None,
+        "created_at": unix(conversation.created_at),
+        "updated_at": unix(conversation.updated_at),
+        "waiting_since": unix(selectors.api_waiting_since(conversation)),
+        "snoozed_until": unix(conversation.snoozed_until),
+        # Intercom counts a snoozed conversation as open.
+        "open": conversation.state != ConversationState.CLOSED,
+        "state": conversation.state,
+        "read": None,  # Switchboard does not track reading
+        "priority": "not_priority",
+        "admin_assignee_id": conversation.assignee_id,
+        "team_assignee_id": None,
+        "tags": {"type": "tag.list", "tags": []},
+        "conversation_rating": None,
+        "source": _source_json(conversation, source, plaintext),
+        "contacts": {
+            "type": "contact.list",
+            "contacts": [
+                {"type": "contact", "id": str(contact.pk), "external_id": contact.external_id}
+            ],
+        },
+        "teammates": {
+            "type": "admin.list",
+            "teammates": [{"type": "admin", "id": str(pk)} for pk in teammate_ids],
+        },
+        "custom_attributes": {},
+        "first_contact_reply": {
+            "created_at": unix(first_reply.created_at),
+            "type": "conversation",
+            "url": None,
+        }
+        if first_reply
+        else None,
+        "sla_applied": None,
+        "statistics": None,
+        "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": False},
+        "ai_agent_participated": False,
+        "ai_agent": None,
+    }
+
+
+def _full_json(conversation: Conversation, plaintext: bool = False) -> dict[str, Any]:
+    """The conversation with its parts; `conversation` comes from selectors.api_conversation."""
+    sources = selectors.api_conversation_sources([conversation])
+    parts, total = selectors.api_conversation_parts(conversation)
+    body = conversation_json(
+        conversation,
+        source=sources.get(conversation.source_part_id),
+        teammate_ids=selectors.api_conversation_teammates([conversation])[conversation.pk],
+        plaintext=plaintext,
+    )
+    body["conversation_parts"] = {
+        "type": "conversation_part.list",
+        "conversation_parts": [_part_json(p, plaintext) for p in parts],
+        "total_count": total,
+    }
+    return body
+
+
+# Input ----------------------------------------------------------------------------------------
+
+
+def _conversation(conversation_id: str) -> Conversation:
+    found = selectors.api_conversation(int(conversation_id)) if conversation_id.isdigit() else None
+    if found is None:
+        raise ApiError(404, "not_found", "Resource Not Found")
+    return found
+
+
+def _text(body: str | None, *, html: bool) -> str:
+    text = (html_to_text(body) if html else body.strip()) if body else ""
+    if not text:
+        raise ApiError(400, "parameter_invalid", "body is required and can't be empty.")
+    if len(text) > BODY_MAX_LENGTH:
+        raise ApiError(
+            400, "parameter_invalid", f"body is longer than {BODY_MAX_LENGTH} characters."
+        )
+    return text
+
+
+def _moment(created_at: int | None) -> datetime | None:
+    if created_at is None:
+        return None
+    try:
+        if created_at < 0:
+            raise ValueError
+        return datetime.fromtimestamp(created_at, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ApiError(
+            400, "parameter_invalid", "created_at must be a Unix timestamp in seconds."
+        ) from None
+
+
+def _replying_contact(conversation: Conversation, body: ConversationReply) -> Contact:
+    """The conversation's contact, if the reply names them; a clear refusal otherwise."""
+    given = {
+        "intercom_user_id": body.intercom_user_id,
+        "user_id": body.user_id,
+        "email": body.email,
+    }
+    sent = {name: value for name, value in given.items() if value}
+    if len(sent) != 1:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            "A reply from a contact names them with exactly one of intercom_user_id, user_id "
+            "or email.",
+        )
+    if body.admin_id:
+        raise ApiError(400, "parameter_invalid", "admin_id is only for replies of type admin.")
+    (field, value), contact = next(iter(sent.items())), conversation.contact
+    matches = {
+        "intercom_user_id": value == str(contact.pk),
+        "user_id": value == contact.external_id,
+        "email": bool(contact.email) and value.lower() == (contact.email or "").lower(),
+    }[field]
+    if matches:
+        return contact
+    lookup = {
+        "intercom_user_id": {"pk": int(value)} if value.isdigit() else None,
+        "user_id": {"external_id": value},
+        "email": {"email__iexact": value},
+    }[field]
+    if lookup is None or not Contact.objects.filter(**lookup).exists():
+        raise ApiError(404, "not_found", "User Not Found")
+    raise ApiError(
+        400,
+        "parameter_invalid",
+        f"The contact with {field} {value} is not part of conversation {conversation.pk}.",
+    )
+
+
+def _replying_teammate(body: ConversationReply):
+    if not body.admin_id:
+        raise ApiError(400, "parameter_invalid", "admin_id is required for replies of type admin.")
+    if body.intercom_user_id or body.user_id or body.email:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            "intercom_user_id, user_id and email are only for replies from a contact.",
+        )
+    teammate = selectors.teammate_active(int(body.admin_id)) if body.admin_id.isdigit() else None
+    if teammate is None:
+        raise ApiError(404, "not_found", "Admin Not Found")
+    # The token may write, but the reply is signed by this teammate: their role must let them
+    # write in the inbox too, or the API would let a Viewer's name appear on replies.
+    if not teammate.has_perm("inbox.add_conversationpart"):
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"Admin {teammate.pk} may not reply to conversations: their role can't write.",
+        )
+    return teammate
+
+
+# Endpoints ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    summary="Create a conversation",
+    description="Starts a conversation from a contact (user or lead), as if they had written "
+    "in the messenger. `body` is text; it appears in the inbox exactly as sent.",
+    response={200: ConversationMessage, **ERRORS},
+)
+def create_conversation(request: HttpRequest, body: ConversationCreate):
+    require_scope(request, "conversations:write")
+    contact_id = body.from_.id
+    contact = Contact.objects.filter(pk=int(contact_id)).first() if contact_id.isdigit() else None
+    if contact is None:
+        raise ApiError(404, "not_found", "User Not Found")
+    text = _text(body.body, html=False)
+    at = _moment(body.created_at)
+    conversation = services.conversation_start(
+        contact=contact, subject=(body.subject or "").strip()[:255], body=text, at=at
+    )
+    source = conversation.parts.get()
+    return {
+        "type": "user_message",
+        "id": str(source.pk),
+        "created_at": unix(source.created_at),
+        "body": source.body,
+        "message_type": "inapp",
+        "conversation_id": str(conversation.pk),
+    }
+
+
+@router.get(
+    "",
+    summary="List conversations",
+    description="Newest activity first; page on with `starting_after` from `pages.next`.",
+    response={200: ConversationListOut, **ERRORS},
+)
+def list_conversations(
+    request: HttpRequest, per_page: int = DEFAULT_PER_PAGE, starting_after: str | None = None
+):
+    require_scope(request, "conversations:read")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ApiError(400, "parameter_invalid", f"per_page must be between 1 and {MAX_PER_PAGE}.")
+    if starting_after and decode_cursor(starting_after) is None:
+        raise ApiError(400, "parameter_invalid", "starting_after is not a valid cursor.")
+    page = keyset_page(
+        selectors.api_conversations(),
+        field="last_activity_at",
+        cursor=starting_after,
+        size=per_page,
+    )
+    sources = selectors.api_conversation_sources(page.items)
+    teammates = selectors.api_conversation_teammates(page.items)
+    total = Conversation.objects.count()
+    return {
+        "type": "conversation.list",
+        "conversations": [
+            conversation_json(c, source=sources.get(c.source_part_id), teammate_ids=teammates[c.pk])
+            for c in page.items
+        ],
+        "total_count": total,
+        "pages": {
+            "type": "pages",
+            # Keyset pages have no number; like the contacts list, each answers page 1.
+            "page": 1,
+            "per_page": per_page,
+            "total_pages": max(1, -(-total // per_page)),
+            "next": {"per_page": per_page, "starting_after": page.next_cursor}
+            if page.next_cursor
+            else None,
+        },
+    }
+
+
+@router.get(
+    "/{conversation_id}",
+    summary="Retrieve a conversation",
+    description="With its parts after the first message (the `source`), oldest first, at most "
+    "the latest 500. `display_as=plaintext` gives bodies as stored text instead of HTML.",
+    response={200: ConversationOut, **ERRORS},
+)
+def get_conversation(request: HttpRequest, conversation_id: str, display_as: str | None = None):
+    require_scope(request, "conversations:read")
+    conversation = _conversation(conversation_id)
+    return _full_json(conversation, plaintext=display_as == "plaintext")
+
+
+@router.post(
+    "/{conversation_id}/reply",
+    summary="ConversationReply to a conversation",
+    description="As a teammate (`type: admin`, a comment or an internal note) or as the "
+    "conversation's contact (`type: user`, a comment, which reopens a snoozed or closed "
+    "conversation). `body` is HTML and is kept as its text.",
+    response={200: ConversationOut, **ERRORS},
+)
+def reply_conversation(request: HttpRequest, conversation_id: str, body: ConversationReply):
+    require_scope(request, "conversations:write")
+    conversation = _conversation(conversation_id)
+    if body.message_type == "quick_reply":
+        raise ApiError(400, "parameter_invalid", "quick_reply messages are not supported.")
+    if body.type == "admin":
+        author = _replying_teammate(body)
+        kind = PartKind.NOTE if body.message_type == "note" else PartKind.REPLY
+    else:
+        if body.message_type != "comment":
+            raise ApiError(400, "parameter_invalid", "A contact can only reply with a comment.")
+        _replying_contact(conversation, body)
+        author, kind = None, PartKind.CUSTOMER_MESSAGE
+    text = _text(body.body, html=True)
+    at = _moment(body.created_at)
+    services.conversation_part_add(
+        conversation=conversation, kind=kind, body=text, author=author, at=at
+    )
+    # Read again: the state, waiting time and teammates may have changed with this part.
+    return _full_json(selectors.api_conversation(conversation.pk))
