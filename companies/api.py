@@ -149,7 +149,9 @@ def scroll_companies(request: HttpRequest, scroll_param: str | None = None):
     require_scope(request, "companies:read")
     after = 0
     if scroll_param:
-        after = cache.get(f"companies-scroll:{scroll_param}")
+        # Only a param this endpoint made (32 hex digits) reaches the cache as part of a key.
+        known = len(scroll_param) == 32 and all(c in "0123456789abcdef" for c in scroll_param)
+        after = cache.get(f"companies-scroll:{scroll_param}") if known else None
         if after is None:
             raise ApiError(
                 404,
