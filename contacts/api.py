@@ -1,10 +1,12 @@
 """Contacts in Intercom's REST API shape (2.14): create, retrieve, update, delete, list."""
 
 import base64
+import functools
 from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Aggregate, JSONField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
@@ -18,7 +20,7 @@ from config.api import (
 )
 from qualification.services import Source, attributes_apply
 
-from .models import Contact, Role
+from .models import CompanyMembership, Contact, Role
 from .search import SearchError, contact_search
 from .services import (
     MergeError,
@@ -64,11 +66,15 @@ class ContactWrite(Schema):
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:
+    """Intercom's contact object, for a contact loaded by `_contacts()` (with its tag and
+    company ids)."""
     url = f"/contacts/{contact.pk}"
-    tags = [{"type": "tag", "id": str(t.pk), "url": f"/tags/{t.pk}"} for t in contact.tags.all()]
+    tags = [
+        {"type": "tag", "id": str(pk), "url": f"/tags/{pk}"} for pk in sorted(contact.tag_ids or [])
+    ]
     companies = [
-        {"type": "company", "id": str(m.company_id), "url": f"/companies/{m.company_id}"}
-        for m in contact.memberships.all()
+        {"type": "company", "id": str(pk), "url": f"/companies/{pk}"}
+        for pk in sorted(contact.company_ids or [])
     ]
 
     def listed(data, kind):
@@ -125,8 +131,46 @@ def contact_json(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _contacts():
-    return Contact.objects.prefetch_related("tags", "memberships")
+class JSONIds(Aggregate):
+    """A group's values as one JSON array: json_agg on PostgreSQL, json_group_array on SQLite."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # As text, which JSONField decodes (psycopg would hand over a decoded json value).
+        return super().as_sql(
+            compiler,
+            connection,
+            function="JSON_AGG",
+            template="(%(function)s(%(distinct)s%(expressions)s))::text",
+            **extra_context,
+        )
+
+
+def _ids_of(rows: QuerySet, column: str) -> Subquery:
+    return Subquery(
+        rows.filter(contact_id=OuterRef("pk"))
+        .order_by()
+        .values("contact_id")
+        .annotate(ids=JSONIds(column))
+        .values("ids")
+    )
+
+
+@functools.cache
+def _contacts_with_ids() -> QuerySet:
+    # Built once: resolving the subqueries costs more than the query itself takes to run.
+    return Contact.objects.annotate(
+        tag_ids=_ids_of(Contact.tags.through.objects.all(), "tag_id"),
+        company_ids=_ids_of(CompanyMembership.objects.all(), "company_id"),
+    )
+
+
+def _contacts() -> QuerySet:
+    """Contacts with their tag and company ids, in one query: the API's contact object lists
+    both, and single-contact requests (most of the API's traffic) save two round trips."""
+    return _contacts_with_ids().all()  # a fresh clone: the shared one is never evaluated
 
 
 def _get(contact_id: str) -> Contact:
@@ -182,8 +226,8 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
         raise ApiError(400, "parameter_invalid", "per_page must be between 1 and 150.")
     total = contacts.count()
     page = list(
-        contacts.filter(pk__gt=_after(starting_after))
-        .prefetch_related("tags", "memberships")
+        _contacts()
+        .filter(pk__in=contacts.values("pk"), pk__gt=_after(starting_after))
         .order_by("pk")[: per_page + 1]
     )
     more = len(page) > per_page

@@ -540,10 +540,11 @@ def target_touch(*, target: AttributeTarget, names: list[str], source: str) -> N
         _write_outbox(target, names, source, timezone.now())
 
 
-# While a delivery is queued and not yet started, later commits need not queue another: the
-# queued one takes every pending row when it runs. Without a shared cache (the embedded
-# default), every commit delivers in-process.
+# While a delivery is queued or draining, later commits need not queue another: it takes every
+# pending row. The mark expires on its own if a worker dies holding it (the sweeper delivers).
+# Without a shared cache (the embedded default), every commit delivers in-process.
 DELIVERY_QUEUED_KEY = "qualification:outbox-delivery-queued"
+DELIVERY_MARK_SECONDS = 5
 
 
 def target_deleted(*, model: type[AttributeTarget], pk: int, source: str) -> None:
@@ -563,7 +564,9 @@ def _enqueue_delivery(outbox_id: int) -> None:
     from .tasks import deliver_outbox
 
     try:
-        if settings.REDIS_URL and not cache.add(DELIVERY_QUEUED_KEY, outbox_id, timeout=5):
+        if settings.REDIS_URL and not cache.add(
+            DELIVERY_QUEUED_KEY, outbox_id, timeout=DELIVERY_MARK_SECONDS
+        ):
             return
     except Exception:
         logger.warning("Cache unavailable; queueing outbox delivery %s anyway.", outbox_id)
@@ -665,6 +668,11 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH) -> int:
             row.last_error = errors[row.pk]
         AttributeOutbox.objects.bulk_update(failed, ["attempts", "last_error"])
         return len(delivered)
+
+
+def outbox_fresh_rows_exist() -> bool:
+    """Whether rows wait that no delivery has tried yet."""
+    return AttributeOutbox.objects.filter(processed_at__isnull=True, attempts=0).exists()
 
 
 def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:
