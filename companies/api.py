@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from config.api import (
@@ -24,6 +24,8 @@ from .models import Company
 from .services import company_create, company_delete
 
 router = Router(tags=["Companies"])
+# Intercom reaches at most 10,000 companies by page; far past that is a mistake, not a page.
+MAX_PAGE = 10_000
 STANDARD_FIELDS = ["name", "plan", "size", "website", "industry", "monthly_spend"]
 
 
@@ -112,8 +114,8 @@ def find_companies(
     request: HttpRequest,
     company_id: str | None = None,
     name: str | None = None,
-    page: int = 1,
-    per_page: int = 15,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    per_page: int = Query(15, ge=1, le=60),
 ):
     require_scope(request, "companies:read")
     if company_id is not None or name is not None:
@@ -132,7 +134,12 @@ def find_companies(
 
 # Before /{company_id}, which would otherwise take "list" for an id.
 @router.post("/list", summary="List companies")
-def list_companies(request: HttpRequest, page: int = 1, per_page: int = 15, order: str = "desc"):
+def list_companies(
+    request: HttpRequest,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    per_page: int = Query(15, ge=1, le=60),
+    order: str = "desc",
+):
     require_scope(request, "companies:read")
     return _company_page(page, per_page, order)
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Aggregate, JSONField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from config.api import (
@@ -403,7 +403,10 @@ def _company(company_id: str | None):
 
 @router.get("/{contact_id}/companies", summary="List a contact's companies")
 def list_contact_companies(
-    request: HttpRequest, contact_id: str, page: int = 1, per_page: int = 50
+    request: HttpRequest,
+    contact_id: str,
+    page: int = Query(1, ge=1, le=10_000),
+    per_page: int = Query(50, ge=1, le=150),
 ):
     require_scope(request, "contacts:read")
     from companies.api import company_json

@@ -184,3 +184,17 @@ def test_the_sdk_scrolls_over_companies(intercom):
     _, token = api_token_create(name="SDK scroll", scopes=["companies:read"])
     client = intercom(token)
     assert len({c.id for c in client.companies.scroll()}) == SCROLL_PAGE_SIZE + 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/companies/list?page=225112430702272349574163482017792",
+        "/api/companies?page=10001",
+    ],
+)
+def test_a_page_far_past_any_company_is_refused_not_a_server_error(client, secret, url):
+    method = client.post if "/list" in url else client.get
+    response = method(url, headers=bearer(secret))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "parameter_invalid"
