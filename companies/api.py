@@ -19,6 +19,7 @@ from config.api import (
     unix,
 )
 from qualification.services import Source, attributes_apply
+from qualification.values import parse_id
 
 from .models import Company
 from .services import company_create, company_delete
@@ -75,11 +76,8 @@ def _values(body: CompanyWrite) -> dict[str, Any]:
 
 
 def get_company(company_id: str) -> Company:
-    company = (
-        Company.objects.prefetch_related("tags").filter(pk=int(company_id)).first()
-        if company_id.isdigit()
-        else None
-    )
+    pk = parse_id(company_id)
+    company = Company.objects.prefetch_related("tags").filter(pk=pk).first() if pk else None
     if company is None:
         raise ApiError(404, "company_not_found", "Company Not Found")
     return company

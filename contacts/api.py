@@ -19,6 +19,7 @@ from config.api import (
     unix,
 )
 from qualification.services import Source, attributes_apply
+from qualification.values import parse_id
 
 from .models import CompanyMembership, Contact, Role
 from .search import SearchError, contact_search
@@ -174,7 +175,8 @@ def _contacts() -> QuerySet:
 
 
 def _get(contact_id: str) -> Contact:
-    contact = _contacts().filter(pk=int(contact_id)).first() if contact_id.isdigit() else None
+    pk = parse_id(contact_id)
+    contact = _contacts().filter(pk=pk).first() if pk is not None else None
     if contact is None:
         raise ApiError(404, "not_found", "User Not Found")
     return contact

@@ -13,6 +13,7 @@ from companies.models import Company
 from config.api import ApiError, require_scope, unix
 from qualification.models import Tag
 from qualification.services import Source, TagNameTaken, tag_find_or_create, tag_rename
+from qualification.values import parse_id
 
 from .models import Contact, Role, Segment
 from .services import TagInUse, contact_tag, contact_untag, tag_delete, tags_apply
@@ -100,7 +101,7 @@ def segment_json(segment: Segment, count: int | None = None) -> dict[str, Any]:
 def _pk(value: str | int | None) -> int | None:
     """An id as a primary key, or None when it cannot be one (a bigint on PostgreSQL)."""
     text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return parse_id(text)
 
 
 def _tag(tag_id: str | int) -> Tag:

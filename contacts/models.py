@@ -244,17 +244,22 @@ class Event(models.Model):
         items = []
         for key, value in sorted(self.metadata.items()):
             link = None
-            if isinstance(value, dict) and "amount" in value:
-                text = f"{value['amount'] / 100:,.2f} {str(value['currency']).upper()}"
-            elif isinstance(value, dict):
-                text, link = str(value["value"]), value["url"]
-            elif isinstance(value, bool) or value is None:
-                text = {True: "true", False: "false", None: "null"}[value]
-            elif key.endswith("_date") and isinstance(value, int | float):
-                # Intercom's "Date" metadata: a key ending in _date with a Unix time.
-                text = f"{datetime.fromtimestamp(value, tz=UTC):%Y-%m-%d %H:%M} UTC"
-            else:
-                text = str(value)
+            try:
+                if isinstance(value, dict) and "amount" in value:
+                    text = f"{value['amount'] / 100:,.2f} {str(value['currency']).upper()}"
+                elif isinstance(value, dict):
+                    text, link = str(value["value"]), value["url"]
+                elif isinstance(value, bool) or value is None:
+                    text = {True: "true", False: "false", None: "null"}[value]
+                elif key.endswith("_date") and isinstance(value, int | float):
+                    # Intercom's "Date" metadata: a key ending in _date with a Unix time.
+                    text = f"{datetime.fromtimestamp(value, tz=UTC):%Y-%m-%d %H:%M} UTC"
+                else:
+                    text = str(value)
+            except (ArithmeticError, ValueError, OSError, KeyError, TypeError):
+                # Stored before the service refused such values: show it raw, never fail
+                # the contact page over one event.
+                text, link = str(value), None
             items.append((key, text, link))
         return items
 

@@ -11,6 +11,7 @@ API has just written is found at once.
 """
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -21,11 +22,16 @@ from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
 from qualification.models import AttributeModel, DataAttribute, DataType
+from qualification.values import parse_id
 
 from .models import Contact, SegmentMembership
 
 MAX_DEPTH = 2
 MAX_GROUP_SIZE = 15
+MAX_LIST_VALUES = 1_000
+# Unix timestamps a search may name: up to the day before 31 December 9999 (whose next day
+# is still a date).
+MAX_TIMESTAMP = 253_402_214_399
 
 STRING, INTEGER, BOOLEAN, DATE, ID, TAG, SEGMENT = (
     "string",
@@ -196,7 +202,7 @@ class ContactSearch:
     def _filter(self, name: Any, operator: Any, value: Any) -> Q:
         field = self._field(name)
         allowed = OPERATORS[field.kind]
-        if operator not in allowed:
+        if not isinstance(operator, str) or operator not in allowed:
             raise SearchError(
                 f"The {operator!r} operator does not work on {field.name} ({field.kind}); "
                 f"use one of {', '.join(sorted(allowed))}."
@@ -204,6 +210,10 @@ class ContactSearch:
         if operator in ("IN", "NIN"):
             if not isinstance(value, list) or not value:
                 raise SearchError(f"{operator} on {field.name} needs a list of values.")
+            if len(value) > MAX_LIST_VALUES:
+                raise SearchError(
+                    f"{operator} takes at most {MAX_LIST_VALUES} values; split the search."
+                )
             values = [self._value(field, v) for v in value]
             if field.column is None:
                 matched = EVERYONE if _unrecorded_default(field) in values else NO_ONE
@@ -239,7 +249,7 @@ class ContactSearch:
                 return number
         elif kind == DATE:
             number = _number(value)
-            if number is not None:
+            if number is not None and 0 <= number <= MAX_TIMESTAMP:
                 try:
                     return datetime.fromtimestamp(number, tz=timezone.get_current_timezone()).date()
                 except (OverflowError, OSError, ValueError):
@@ -247,13 +257,14 @@ class ContactSearch:
         elif kind in (ID, TAG, SEGMENT):
             text = str(value)
             # Switchboard's ids are numbers; any other id names no one.
-            return int(text) if text.isdigit() else -1
+            found = parse_id(text)
+            return -1 if found is None else found
         elif isinstance(value, str | int | float) and not isinstance(value, bool):
             return str(value)
         expected = {
             BOOLEAN: "true or false",
             INTEGER: "a number",
-            DATE: "a Unix timestamp",
+            DATE: "a Unix timestamp from 1970 to 9999",
             STRING: "text",
         }[field.kind]
         raise SearchError(f"The value for {field.name} must be {expected}, not {value!r}.")
@@ -357,14 +368,18 @@ def _unrecorded_default(field: _Field) -> Any:
 def _number(value: Any) -> int | float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, str):
         try:
             number = float(value)
         except ValueError:
             return None
-        return int(number) if number.is_integer() else number
+        if not math.isfinite(number):  # "inf", "nan", "1e999"
+            return None
+        return _number(int(number)) if number.is_integer() else number
     return None
 
 

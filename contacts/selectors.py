@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
+from qualification.values import parse_id
 
 from .filters import ContactListFilter
 from .models import Contact, ContactListEntry, Event, EventSummary, Role, Segment
@@ -197,9 +198,8 @@ def contact_find(
     """The contact one API identifier names: our id (user or lead), a user's external id, or a
     user's email (the oldest such user, when several share it)."""
     if contact_id is not None:
-        if not contact_id.isdigit():
-            return None
-        return Contact.objects.filter(pk=int(contact_id)).first()
+        pk = parse_id(contact_id)
+        return None if pk is None else Contact.objects.filter(pk=pk).first()
     users = Contact.objects.filter(role=Role.USER)
     if external_id is not None:
         return users.filter(external_id=external_id).first()

@@ -301,12 +301,23 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+MAX_UNIX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
 def _metadata_value_clean(key: str, value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if _is_number(value):
-        if not math.isfinite(value):
-            raise EventInvalid(key, f"Metadata '{key}' must be a finite number.")
+        if not math.isfinite(value) or abs(value) >= 2**63:
+            raise EventInvalid(key, f"Metadata '{key}' must be a finite number below 2^63.")
+        if key.endswith("_date") and not 0 <= value <= MAX_UNIX_SECONDS:
+            # Intercom's date metadata: a key ending in _date holds Unix seconds. Milliseconds
+            # (a common slip) would be a date thousands of years away.
+            raise EventInvalid(
+                key,
+                f"Metadata '{key}' is a date: send Unix seconds (0 to {MAX_UNIX_SECONDS}), "
+                "not milliseconds.",
+            )
         return value
     if isinstance(value, str):
         if len(value) > METADATA_TEXT_MAX:
@@ -324,7 +335,7 @@ def _metadata_value_clean(key: str, value: Any) -> Any:
         return {"url": url, "value": text}
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
         amount, currency = value["amount"], value["currency"]
-        if not (isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0):
+        if not (isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount < 2**63):
             raise EventInvalid(
                 key,
                 f"Metadata '{key}' is a monetary amount: amount must be whole cents, 0 or more.",

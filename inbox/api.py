@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 
 from config.api import ApiError, require_scope, unix
 from contacts.models import Contact
+from qualification.values import parse_id
 
 from . import selectors, services
 from .bodies import html_to_text, text_to_html
@@ -361,7 +362,8 @@ def _full_json(conversation: Conversation, plaintext: bool = False) -> dict[str,
 
 
 def _conversation(conversation_id: str) -> Conversation:
-    found = selectors.api_conversation(int(conversation_id)) if conversation_id.isdigit() else None
+    pk = parse_id(conversation_id)
+    found = selectors.api_conversation(pk) if pk is not None else None
     if found is None:
         raise ApiError(404, "not_found", "Resource Not Found")
     return found
@@ -417,7 +419,7 @@ def _replying_contact(conversation: Conversation, body: ConversationReply) -> Co
     if matches:
         return contact
     lookup = {
-        "intercom_user_id": {"pk": int(value)} if value.isdigit() else None,
+        "intercom_user_id": {"pk": parse_id(value)} if parse_id(value) is not None else None,
         "user_id": {"external_id": value},
         "email": {"email__iexact": value},
     }[field]
@@ -439,7 +441,8 @@ def _replying_teammate(body: ConversationReply):
             "parameter_invalid",
             "intercom_user_id, user_id and email are only for replies from a contact.",
         )
-    teammate = selectors.teammate_active(int(body.admin_id)) if body.admin_id.isdigit() else None
+    admin_pk = parse_id(body.admin_id)
+    teammate = selectors.teammate_active(admin_pk) if admin_pk is not None else None
     if teammate is None:
         raise ApiError(404, "not_found", "Admin Not Found")
     # The token may write, but the reply is signed by this teammate: their role must let them
@@ -466,7 +469,8 @@ def _replying_teammate(body: ConversationReply):
 def create_conversation(request: HttpRequest, body: ConversationCreate):
     require_scope(request, "conversations:write")
     contact_id = body.from_.id
-    contact = Contact.objects.filter(pk=int(contact_id)).first() if contact_id.isdigit() else None
+    pk = parse_id(contact_id)
+    contact = Contact.objects.filter(pk=pk).first() if pk is not None else None
     if contact is None:
         raise ApiError(404, "not_found", "User Not Found")
     text = _text(body.body, html=False)

@@ -246,3 +246,16 @@ def to_column(data_type: str, value: Canonical) -> Any:
     if data_type == DataType.DATE:
         return date.fromisoformat(str(value))
     return value
+
+
+_MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id from text, or None: ASCII digits only (str.isdigit also takes '¹', which
+    int() refuses) and within a bigint (a longer number names no row, and the database would
+    refuse it)."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= _MAX_ID else None

@@ -189,6 +189,10 @@ def test_every_supported_metadata_type_is_kept(client, secret, ada):
         ({"doc": {"url": "https://x.example", "value": 3}}, "its value must be text"),
         ({"note": "x" * 2001}, "Metadata 'note' is longer than 2000"),
         ({"": "blank key"}, "Metadata keys must be 1 to 255"),
+        # Milliseconds where seconds belong would be a date 50,000 years away.
+        ({"signup_date": 1700000000000}, "send Unix seconds"),
+        ({"price": {"amount": 10**400, "currency": "usd"}}, "whole cents"),
+        ({"seats": 10**30}, "finite number below 2^63"),
     ],
 )
 def test_bad_metadata_is_refused_naming_the_key_and_nothing_is_written(
@@ -629,3 +633,14 @@ def test_concurrent_duplicates_and_distinct_events_are_counted_exactly():
     assert summary.tracked_count == expected
     assert summary.first_at == at
     assert summary.last_at == at + timedelta(seconds=1000 + (writers - 1) * rounds + rounds - 1)
+
+
+def test_the_contact_page_survives_metadata_stored_before_it_was_checked(client):
+    from tests.factories import EventFactory, EventSummaryFactory, UserFactory
+
+    event = EventFactory(metadata={"signup_date": 1700000000000, "price": {"amount": 10**30}})
+    EventSummaryFactory(contact=event.contact, event_name=event.event_name)
+    client.force_login(UserFactory(role="Viewer"))
+    response = client.get(f"/contacts/{event.contact_id}/")
+    assert response.status_code == 200
+    assert b"1700000000000" in response.content

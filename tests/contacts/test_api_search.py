@@ -476,3 +476,27 @@ def test_the_sdk_searches_with_nested_filters_and_pages_by_hand(intercom):
     assert client.contacts.unarchive(str(user.pk)).archived is False
     found = client.contacts.show_contact_by_external_id(user.external_id)
     assert found.id == str(user.pk)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"field": "email", "operator": ["="], "value": "x"}, "operator does not work"),
+        ({"field": "owner_id", "operator": "=", "value": "1e999"}, "must be a number"),
+        ({"field": "owner_id", "operator": "=", "value": "nan"}, "must be a number"),
+        ({"field": "owner_id", "operator": ">", "value": 10**30}, "must be a number"),
+        ({"field": "custom_attributes.seats", "operator": "=", "value": "inf"}, "a number"),
+        ({"field": "created_at", "operator": "=", "value": 253402300000}, "from 1970 to 9999"),
+        ({"field": "name", "operator": "IN", "value": ["x"] * 1001}, "at most 1000 values"),
+    ],
+)
+def test_hostile_values_are_refused_not_server_errors(client, secret, people, query, message):
+    response = search(client, secret, query)
+    assert response.status_code == 400, response.content
+    assert message in error_of(response)[1]
+
+
+def test_ids_that_only_look_like_digits_match_no_one(client, secret, people):
+    # "²".isdigit() is true, but it is no id.
+    assert names(search(client, secret, {"field": "id", "operator": "=", "value": "²"})) == []
+    assert client.get("/api/contacts/²", headers=bearer(secret)).status_code == 404
