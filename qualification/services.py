@@ -634,7 +634,7 @@ OUTBOX_MAX_ATTEMPTS = 10
 OUTBOX_BATCH = 200
 
 
-def outbox_deliver(*, limit: int = OUTBOX_BATCH) -> int:
+def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> int:
     """Hand pending changes to every hook, oldest first, up to `limit` at once; returns how
     many rows were delivered.
 
@@ -644,13 +644,18 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH) -> int:
     the batch fails, each row is tried alone so one bad row cannot hold up the others; a row
     that still fails stays pending with its error, for the sweeper to retry. Hooks must be
     idempotent: a row can be delivered again after a crash, never lost.
+
+    `fresh_only` takes only rows no delivery has tried: the delivery task's loop uses it, so a
+    row whose hook failed waits for the sweeper (every OUTBOX_SWEEP_SECONDS) instead of being
+    retried in a tight loop until its attempts run out.
     """
+    pending = AttributeOutbox.objects.filter(
+        processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS
+    )
+    if fresh_only:
+        pending = pending.filter(attempts=0)
     with transaction.atomic():
-        rows = list(
-            AttributeOutbox.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS)
-            .order_by("id")[:limit]
-        )
+        rows = list(pending.select_for_update(skip_locked=True).order_by("id")[:limit])
         if not rows:
             return 0
         errors = _run_hooks(rows)
@@ -671,8 +676,14 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH) -> int:
 
 
 def outbox_fresh_rows_exist() -> bool:
-    """Whether rows wait that no delivery has tried yet."""
-    return AttributeOutbox.objects.filter(processed_at__isnull=True, attempts=0).exists()
+    """Whether rows wait that no delivery has tried yet and no other delivery holds."""
+    with transaction.atomic():
+        free = (
+            AttributeOutbox.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True, attempts=0)
+            .values_list("pk", flat=True)[:1]
+        )
+        return bool(list(free))
 
 
 def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:

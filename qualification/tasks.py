@@ -28,7 +28,7 @@ def deliver_outbox(outbox_id: int) -> int:
     started, total = time.monotonic(), 0
     while True:
         cache.set(queued_key, outbox_id, timeout=mark_seconds)
-        delivered = services.outbox_deliver()
+        delivered = services.outbox_deliver(fresh_only=True)
         total += delivered
         if delivered and time.monotonic() - started > DRAIN_SECONDS:
             cache.delete(queued_key)
@@ -38,9 +38,10 @@ def deliver_outbox(outbox_id: int) -> int:
             if delivered < services.OUTBOX_BATCH and gather:
                 time.sleep(gather)
             continue
-        # Nothing left. A commit that saw the mark before it is cleared queued nothing: look
-        # again after clearing it, and carry on if such a row is there and nobody else has
-        # queued a delivery since. (Rows that failed before are the sweeper's.)
+        # Nothing left that is free. A commit that saw the mark before it is cleared queued
+        # nothing: look again after clearing it, and carry on if such a row is there and
+        # nobody else has queued a delivery since. Rows another delivery holds are its own;
+        # rows that failed before are the sweeper's.
         cache.delete(queued_key)
         if not services.outbox_fresh_rows_exist():
             return total

@@ -194,3 +194,34 @@ def test_broker_down_during_the_write_loses_nothing(recorded_hook_calls, start_c
         sweep_outbox.delay()
         assert wait_for(lambda: AttributeOutbox.objects.get(pk=pending.pk).processed_at is not None)
     assert contact.pk in {e.target_id for e in recorded_hook_calls}
+
+
+@pytest.mark.django_db
+def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweeper(
+    recorded_hook_calls,
+):
+    from qualification.tasks import deliver_outbox
+
+    good, bad = ContactFactory(), ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    rows = [
+        AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
+        for contact in (good, bad, good)
+    ]
+
+    def picky(events):
+        if any(e.target_id == bad.pk for e in events):
+            raise ValueError("cannot handle this one")
+
+    register_after_change("tests.picky", picky)
+    try:
+        # Run as a worker runs it (the task's body, here in this thread).
+        assert deliver_outbox(rows[0].pk) == 2
+    finally:
+        unregister_after_change("tests.picky")
+    states = {r.pk: AttributeOutbox.objects.get(pk=r.pk) for r in rows}
+    assert [states[r.pk].processed_at is not None for r in rows] == [True, False, True]
+    # Tried once, not again and again in the loop: the sweeper retries it later.
+    assert states[rows[1].pk].attempts == 1
+    assert outbox_sweep() == 1
+    assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
