@@ -238,6 +238,9 @@ def contact_merge(*, lead: Contact, user: Contact, source: str, actor: Actor | A
         if len(locked) != 2:
             raise MergeError("One of the contacts was deleted while merging.")
         lead, user = locked[lead.pk], locked[user.pk]
+        # Checked again on the locked rows: a concurrent update may have changed a role.
+        if lead.role != Role.LEAD or user.role != Role.USER:
+            raise MergeError("A contact's role changed while merging; check both and retry.")
         values = {}
         for attribute in DataAttribute.objects.filter(
             model=AttributeModel.CONTACT, archived=False, api_writable=True
@@ -469,8 +472,10 @@ def event_summaries_import(*, contact: Contact, summaries: list[SummaryImport]) 
     cleaned = []
     for i, summary in enumerate(summaries):
         name = event_name_clean(summary.event_name, f"event_summaries[{i}].event_name")
-        if summary.count < 0:
-            raise EventInvalid("count", f"event_summaries[{i}].count must be 0 or more.")
+        if not 0 <= summary.count < 2**63:
+            raise EventInvalid(
+                "count", f"event_summaries[{i}].count must be 0 or more, and below 2^63."
+            )
         if summary.first > summary.last:
             raise EventInvalid("first", f"event_summaries[{i}].first is after its last.")
         cleaned.append((name, summary))

@@ -6,10 +6,11 @@ Intercom, and is reduced to its text. Bodies go out as escaped HTML paragraphs, 
 text with `display_as=plaintext`.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
@@ -380,17 +381,24 @@ def _text(body: str | None, *, html: bool) -> str:
     return text
 
 
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks differ a little
+
+
 def _moment(created_at: int | None) -> datetime | None:
     if created_at is None:
         return None
     try:
         if created_at < 0:
             raise ValueError
-        return datetime.fromtimestamp(created_at, tz=UTC)
+        moment = datetime.fromtimestamp(created_at, tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise ApiError(
             400, "parameter_invalid", "created_at must be a Unix timestamp in seconds."
         ) from None
+    # A message from the future would sit at the top of the inbox until then.
+    if moment > timezone.now() + FUTURE_TOLERANCE:
+        raise ApiError(400, "parameter_invalid", "created_at is in the future.")
+    return moment
 
 
 def _replying_contact(conversation: Conversation, body: ConversationReply) -> Contact:

@@ -2,6 +2,8 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -48,10 +50,16 @@ def conversation_part_add(
             author_contact=conversation.contact if kind == PartKind.CUSTOMER_MESSAGE else None,
             created_at=at,
         )
-        updates = {"last_activity_at": at, "updated_at": timezone.now()}
+        # A back-dated part (the API may say when it was written) never moves a conversation
+        # down the inbox: activity only moves forward.
+        updates = {
+            "last_activity_at": Greatest("last_activity_at", Value(at)),
+            "updated_at": timezone.now(),
+        }
         if kind == PartKind.CUSTOMER_MESSAGE:
             updates |= {"state": ConversationState.OPEN, "snoozed_until": None}
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        updates["last_activity_at"] = max(conversation.last_activity_at or at, at)
         for name, value in updates.items():
             setattr(conversation, name, value)
     return part

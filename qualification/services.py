@@ -808,6 +808,7 @@ class _Keep:
 # where an explicit null must be refused (options).
 KEEP: Any = _Keep()
 MIN_OPTIONS = 2
+MAX_OPTIONS = 1_000  # a pick list, not a table: every form and filter lists them all
 _MODEL_NOUN = {"contact": "people", "company": "company"}
 _NAME_RULE = (
     "Your name for this attribute must only contain alphanumeric characters, currency "
@@ -824,7 +825,10 @@ def _clean_options(raw: Any) -> list[str]:
     """Options as Intercom sends them ([{"value": "Gold"}, ...]) or as plain texts."""
     if not isinstance(raw, list):
         raise _invalid("Options isn't an array")
-    values = []
+    if len(raw) > MAX_OPTIONS:
+        raise _invalid(f"A list attribute has at most {MAX_OPTIONS} options.")
+    values: list[str] = []
+    seen: set[str] = set()
     for item in raw:
         value = item.get("value") if isinstance(item, dict) else item
         if not isinstance(value, str) or not value.strip():
@@ -832,8 +836,9 @@ def _clean_options(raw: Any) -> list[str]:
                 'Each option must be an object with a non-empty text "value", '
                 'such as {"value": "Gold"}.'
             )
-        if value in values:
+        if value in seen:
             raise _invalid(f"Each option may appear only once: '{value}' is listed twice.")
+        seen.add(value)
         values.append(value)
     if len(values) < MIN_OPTIONS:
         raise _invalid("You must have at least two options on a list type data attribute")

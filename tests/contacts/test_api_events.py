@@ -485,6 +485,14 @@ def test_summaries_merge_idempotently_with_tracked_events(client, secret, ada):
             404,
             "User Not Found",
         ),
+        (
+            {
+                "user_id": "u-ada",
+                "event_summaries": {"event_name": "x", "count": 10**20, "first": 1, "last": 1},
+            },
+            400,
+            "below 2^63",
+        ),
     ],
 )
 def test_bad_summaries_are_refused_and_nothing_is_written(

@@ -814,3 +814,24 @@ def test_the_official_sdk_works_against_the_api(intercom):
             request=ContactReplyEmailRequest(email="sdk@example.com", body=""),
         )
     assert refused.value.status_code == 400
+
+
+def test_a_back_dated_reply_never_moves_a_conversation_down_and_the_future_is_refused(
+    client, secret, agent
+):
+    conversation = started(ContactFactory())
+    activity = Conversation.objects.get(pk=conversation.pk).last_activity_at
+    payload = {
+        "message_type": "comment",
+        "type": "admin",
+        "admin_id": str(agent.pk),
+        "body": "Late note",
+        "created_at": int(activity.timestamp()) - 86_400,
+    }
+    response = post(client, secret, f"/api/conversations/{conversation.pk}/reply", payload)
+    assert response.status_code == 200, response.content
+    assert Conversation.objects.get(pk=conversation.pk).last_activity_at == activity
+    future = payload | {"created_at": 253402300000}
+    response = post(client, secret, f"/api/conversations/{conversation.pk}/reply", future)
+    assert response.status_code == 400
+    assert error_of(response) == ("parameter_invalid", "created_at is in the future.")

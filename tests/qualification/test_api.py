@@ -320,6 +320,15 @@ def test_a_token_made_without_a_teammate_creates_with_no_admin_id(client):
                 "name": "Ring size",
                 "model": "contact",
                 "data_type": "options",
+                "options": [{"value": str(n)} for n in range(1001)],
+            },
+            "A list attribute has at most 1000 options.",
+        ),
+        (
+            {
+                "name": "Ring size",
+                "model": "contact",
+                "data_type": "options",
                 "options": [{"value": "S"}, {"value": "S"}],
             },
             "'S' is listed twice",
