@@ -1,3 +1,4 @@
+import json
 import logging
 import re
 import uuid
@@ -49,6 +50,8 @@ class ApiMiddleware:
                 "intercom_version_invalid",
                 f"Intercom-Version {version!r} is not supported; use 2.14 or leave it out.",
             )
+        if problem := _unstorable_text(request):
+            return error_response(request, 400, "parameter_invalid", problem)
         response = self.get_response(request)
         for header, value in getattr(request, "rate_limit", {}).items():
             response.setdefault(header, value)
@@ -85,3 +88,41 @@ class ApiMiddleware:
             "server_error",
             "Something went wrong on our side; nothing was changed. Try again.",
         )
+
+
+def _unstorable_text(request) -> str | None:
+    """Text no database column can hold: a NUL character, or half of a UTF-16 surrogate pair
+    (JSON can spell both as escapes). Refused up front, for every endpoint at once, rather than
+    failing as a database error deep in a write."""
+    query = (value for _, values in request.GET.lists() for value in values)
+    if "\x00" in request.path or any("\x00" in value for value in query):
+        return "The URL contains a NUL character."
+    body = request.body if request.method in ("POST", "PUT", "PATCH") else b""
+    # Only a body that spells such an escape needs a closer look: one cheap scan for the rest.
+    if b"\x00" in body:
+        return "The request body contains a NUL character."
+    if b"\\u" not in body or "json" not in request.content_type:
+        return None
+    lowered = body.lower()
+    if b"\\u0000" not in lowered and b"\\ud" not in lowered:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None  # the API's own parser answers malformed JSON
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "The request body contains a NUL character (\\u0000)."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "The request body contains half of a UTF-16 surrogate pair."
+    return None

@@ -251,3 +251,30 @@ def test_teammates_cannot_see_tokens(client):
 
     client.force_login(UserFactory(username="tim", role="Teammate"))
     assert client.get("/admin/inbox/apitoken/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "message"),
+    [
+        ("get", "/api/contacts?starting_after=a%00b", None, "URL contains a NUL"),
+        ("post", "/api/contacts", '{"email": "a@example.com", "name": "A\\u0000"}', "NUL"),
+        ("post", "/api/contacts", '{"email": "a@example.com", "\\u0000": 1}', "NUL"),
+        ("post", "/api/contacts", '{"email": "a@example.com", "name": "\\ud83d"}', "surrogate"),
+    ],
+)
+def test_text_no_database_can_store_is_refused_up_front(client, secret, method, url, body, message):
+    kwargs = {"content_type": "application/json", "data": body} if body else {}
+    response = getattr(client, method)(url, headers=bearer(secret), **kwargs)
+    assert response.status_code == 400
+    code, text = error_of(response)
+    assert code == "parameter_invalid" and message in text
+    assert not Contact.objects.exists()
+
+
+def test_escaped_emoji_are_fine(client, secret):
+    body = '{"email": "a@example.com", "name": "Ada \\ud83d\\ude00"}'
+    response = client.post(
+        "/api/contacts", body, content_type="application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Ada \U0001f600"
