@@ -4,19 +4,24 @@ Routers live in the apps (contacts.api, ...); this module wires them under /api/
 """
 
 import time
-from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, JsonResponse
+from django.db import IntegrityError
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from inbox.tokens import api_token_check
-from qualification.models import AttributeTarget
-from qualification.services import Actor, AttributeWriteError
+from qualification.services import AttributeWriteError
+
+from .api_support import (  # noqa: F401  (re-exported for the middleware and URLs)
+    ApiError,
+    attribute_write_error,
+    error_body,
+    error_response,
+)
 
 SUPPORTED_VERSIONS = {
     *(f"1.{minor}" for minor in range(5)),
@@ -25,26 +30,6 @@ SUPPORTED_VERSIONS = {
 }
 DEFAULT_VERSION = "2.14"
 WINDOW_SECONDS = 10
-
-
-def error_body(request: HttpRequest, code: str, message: str) -> dict:
-    return {
-        "type": "error.list",
-        "request_id": getattr(request, "request_id", ""),
-        "errors": [{"code": code, "message": message}],
-    }
-
-
-def error_response(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse(error_body(request, code, message), status=status)
-
-
-class ApiError(Exception):
-    """An error answered in Intercom's shape."""
-
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code, self.message = status, code, message
-        super().__init__(message)
 
 
 class RateLimited(ApiError):
@@ -80,50 +65,6 @@ class TokenAuth(HttpBearer):
             return None
         _rate_limit(request, found)
         return found
-
-
-def api_actor(request: HttpRequest) -> Actor:
-    """The token behind a request, as history names it."""
-    return Actor("api_token", str(request.auth.pk), request.auth.name)
-
-
-def unix(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment else None
-
-
-def attribute_values(
-    model: type[AttributeTarget], sent: dict[str, Any], custom: dict[str, Any] | None
-) -> dict[str, Any]:
-    """A request's attribute values: the top-level standard fields it set, then its custom
-    attributes. A standard attribute's name inside custom_attributes is refused."""
-    custom = custom or {}
-    # Standard attributes are the model's own columns, fixed in code: no query needed.
-    standard = sorted(set(custom) & set(model.standard_attribute_fields))
-    if standard:
-        name = standard[0]
-        raise ApiError(
-            400,
-            "parameter_not_found",
-            f"Custom attribute '{name}' does not exist; '{name}' is a standard attribute: "
-            "send it as a top-level field.",
-        )
-    return sent | custom
-
-
-def attribute_write_error(exc: AttributeWriteError) -> "ApiError":
-    """Intercom's 400 for a refused value, naming the attribute."""
-    problem = exc.problems[0]
-    code = "parameter_not_found" if problem.code == "unknown_attribute" else "parameter_invalid"
-    return ApiError(400, code, problem.message)
-
-
-def require_scope(request: HttpRequest, scope: str) -> None:
-    if scope not in request.auth.scopes:
-        raise ApiError(
-            403,
-            "token_unauthorized",
-            f"This token may not do this: it lacks the {scope} scope.",
-        )
 
 
 ERROR_SCHEMA = {
@@ -198,6 +139,20 @@ def _refused_value(request, exc: AttributeWriteError):
     """Any refused attribute value, from any endpoint: Intercom's 400 naming the attribute.
     The write path raised before writing anything."""
     return _api_error(request, attribute_write_error(exc))
+
+
+@api.exception_handler(IntegrityError)
+def _raced(request, exc: IntegrityError):
+    """A write that lost a race with another (a tag deleted while being applied, two creates
+    of one name): the database refused it, so nothing was written. Retrying sees the winner."""
+    return _api_error(
+        request,
+        ApiError(
+            409,
+            "conflict",
+            "It conflicts with a change made at the same moment; nothing was changed. Try again.",
+        ),
+    )
 
 
 @api.exception_handler(AuthenticationError)

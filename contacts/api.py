@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from config.api import (
+from config.api_support import (
     ApiError,
     api_actor,
     attribute_values,

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from config.api import ApiError, api_actor, require_scope, unix
+from config.api_support import ApiError, api_actor, require_scope, unix
 from qualification.services import Source
 
 from .models import Contact, Event, EventSummary

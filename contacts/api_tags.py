@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from pydantic import ValidationError as PydanticValidationError
 
 from companies.models import Company
-from config.api import ApiError, require_scope, unix
+from config.api_support import ApiError, require_scope, unix
 from qualification.models import Tag
 from qualification.services import Source, TagNameTaken, tag_find_or_create, tag_rename
 from qualification.values import parse_id

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from config.api import ApiError, require_scope, unix
+from config.api_support import ApiError, require_scope, unix
 from contacts.models import Contact
 from qualification.values import parse_id
 

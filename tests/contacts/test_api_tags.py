@@ -597,3 +597,32 @@ def test_the_official_sdk_manages_tags_and_reads_segments(intercom):
     assert [s.name for s in mine.data] == ["Beta testers"]
     assert client.contacts.list_attached_segments(str(bob.pk)).data == []
     assert issubclass(NotFoundError, ApiError)
+
+
+# Foreign keys are checked at commit, so the test commits as production does.
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_deleted_while_being_applied_is_a_conflict_not_a_server_error(client, monkeypatch):
+    import contacts.api_tags as api_tags
+    from contacts.models import Contact
+    from qualification.models import Tag
+
+    _, token = api_token_create(name="Racer", scopes=["tags:write", "contacts:read"])
+    contact = ContactFactory()
+    tag = TagFactory(name="Gone soon")
+    found = api_tags._tag
+
+    def found_then_deleted(tag_id):
+        result = found(tag_id)
+        Tag.objects.filter(pk=result.pk).delete()  # another request deletes it meanwhile
+        return result
+
+    monkeypatch.setattr(api_tags, "_tag", found_then_deleted)
+    response = client.post(
+        f"/api/contacts/{contact.pk}/tags",
+        {"id": str(tag.pk)},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "conflict"
+    assert not Contact.tags.through.objects.exists()
