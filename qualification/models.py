@@ -4,6 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class AttributeModel(models.TextChoices):
@@ -93,6 +94,14 @@ class DataAttribute(models.Model):
         ordering = ["model", "label"]
         constraints = [
             models.UniqueConstraint(fields=["model", "name"], name="dataattribute_unique_name"),
+            # One custom name means one thing across people and companies, whatever its case
+            # (filters and imports name attributes without saying which model).
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(is_standard=False),
+                name="dataattribute_custom_name_ci_unique",
+                violation_error_message="A custom attribute with this name already exists.",
+            ),
             models.CheckConstraint(
                 condition=Q(model__in=AttributeModel.values), name="dataattribute_model_valid"
             ),
@@ -150,6 +159,14 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Intercom treats tag names without regard to case; so does the database.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_ci_unique",
+                violation_error_message="A tag with this name already exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -74,3 +74,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is false" in result.stderr
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_from_the_package_not_a_cdn(client):
+    import re
+
+    html = client.get("/api/docs").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    assert all(a.startswith("/static/") for a in assets), assets
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "Switchboard REST API"

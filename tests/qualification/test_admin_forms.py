@@ -42,3 +42,18 @@ def test_an_attribute_in_the_qualification_list_cannot_be_archived():
     assert "qualification-data list" in form.errors["archived"][0]
     attribute.refresh_from_db()
     assert attribute.archived is False
+
+
+def test_the_database_keeps_custom_names_and_tag_names_unique_whatever_their_case():
+    from django.db import IntegrityError, transaction
+
+    from qualification.models import DataAttribute, Tag
+
+    DataAttributeFactory(model="contact", name="Plan tier")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DataAttribute.objects.create(
+            model="company", name="plan TIER", label="x", data_type=DataType.STRING
+        )
+    Tag.objects.create(name="VIP")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tag.objects.create(name="vip")
