@@ -8,7 +8,7 @@ from .selectors import AttributeRow
 
 def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
     """A typed input for the attribute. Parsing and validation stay with the write path; the
-    field only collects text (or a checkbox) in the shape the browser offers."""
+    field only collects text (or a choice) in the shape the browser offers."""
     attrs = {"autofocus": True, "id": f"{row.dom_id}-input", "autocomplete": "off"}
     match attribute.data_type:
         case DataType.INTEGER if attribute.is_standard and attribute.name == "owner_id":
@@ -29,7 +29,10 @@ def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
                 required=False, widget=forms.NumberInput(attrs | {"step": "any"})
             )
         case DataType.BOOLEAN:
-            return forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs))
+            # Three states, not a checkbox: "unknown" is a value too, and a checkbox could only
+            # ever save false for it.
+            choices = [("", "Unknown"), ("true", "Yes"), ("false", "No")]
+            return forms.ChoiceField(choices=choices, required=False, widget=forms.Select(attrs))
         case DataType.DATE:
             return forms.CharField(required=False, widget=forms.DateInput(attrs | {"type": "date"}))
         case DataType.DATETIME:
@@ -52,6 +55,8 @@ def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
 def _initial(row: AttributeRow):
     if row.value is None:
         return ""
+    if row.attribute.data_type == DataType.BOOLEAN:
+        return "true" if row.value else "false"
     if row.attribute.data_type == DataType.DATETIME:
         return row.value_as_datetime.strftime("%Y-%m-%dT%H:%M:%S")
     return row.value

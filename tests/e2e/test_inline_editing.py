@@ -63,7 +63,7 @@ def start_editing(page, label):
 def enter(page, label, value):
     field = page.get_by_label(label, exact=True)
     if value is True:
-        field.check()
+        field.select_option("Yes")
     elif label == "Lead status":
         field.select_option(value)
     else:

@@ -48,7 +48,7 @@ def save(client, contact, attribute, value, *, version=None, htmx=True, **extra)
         (DataType.STRING, "Head of Support", "Head of Support", "Head of Support"),
         (DataType.INTEGER, "42", 42, "42"),
         (DataType.FLOAT, "19.5", 19.5, "19.5"),
-        (DataType.BOOLEAN, "on", True, "Yes"),
+        (DataType.BOOLEAN, "true", True, "Yes"),
         (DataType.DATE, "2026-03-01", "2026-03-01", "Mar 1, 2026"),
         (DataType.DATETIME, "2026-03-01T14:30", "2026-03-01T14:30:00Z", "Mar 1, 2026 14:30 UTC"),
         (DataType.OPTIONS, "Gold", "Gold", "Gold"),
@@ -77,17 +77,16 @@ def test_agent_saves_every_type_inline(client, agent, contact, data_type, posted
     assert change.request_id == response["X-Request-Id"]
 
 
-def test_unchecking_a_boolean_saves_false(client, agent, contact):
+def test_a_boolean_can_be_set_to_no_and_back_to_unknown(client, agent, contact):
     beta = DataAttributeFactory(name="beta", label="Beta", data_type=DataType.BOOLEAN)
     client.force_login(agent)
-    save(client, contact, beta, "on")
-    response = client.post(
-        urls(contact, beta)["row"],
-        {"version": Contact.objects.get(pk=contact.pk).version},
-        headers=HTMX,
-    )
-    assert response.status_code == 200
+    save(client, contact, beta, "true")
+    form = client.get(urls(contact, beta)["edit"], headers=HTMX).content.decode()
+    assert '<option value="true" selected>Yes</option>' in form
+    assert save(client, contact, beta, "false").status_code == 200
     assert Contact.objects.get(pk=contact.pk).custom_attributes["beta"] is False
+    assert save(client, contact, beta, "").status_code == 200
+    assert "beta" not in Contact.objects.get(pk=contact.pk).custom_attributes
 
 
 def test_invalid_value_comes_back_in_the_form_and_nothing_is_written(client, agent, contact):
