@@ -31,6 +31,7 @@ class Outcome(models.TextChoices):
     APPLIED = "applied", "Applied"
     SKIPPED = "skipped", "Skipped (a manual edit holds the value)"
     REJECTED = "rejected", "Rejected"
+    RELEASED = "released", "Hold released (re-synced)"
 
 
 # Intercom allows names such as "Mithril Shirt" or "MRR-€": letters, digits, spaces, hyphens,

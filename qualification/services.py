@@ -600,6 +600,27 @@ def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any"
         provenance[name] = {**held, "locked": False}
         current.attribute_provenance = provenance
         current.save(update_fields=["attribute_provenance"])
+        # The teammate's re-sync is history of its own, whether or not the app's value then
+        # changes anything.
+        attribute = DataAttribute.objects.get(model=model_cls.attribute_model, name=name)
+        value = current.attribute_value(attribute)
+        AttributeChange.objects.create(
+            target_type=model_cls.attribute_model,
+            target_id=current.pk,
+            attribute=attribute,
+            attribute_name=name,
+            old_value=value,
+            new_value=value,
+            outcome=Outcome.RELEASED,
+            reason="The manual edit no longer holds the value; the app's values apply again.",
+            source=Source.QUALIFICATION,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_label=actor.label[:200],
+            request_id=request_id_var.get()[:64],
+            target_version=current.version,
+            created_at=timezone.now(),
+        )
         waiting = (
             AttributeChange.objects.filter(
                 target_type=model_cls.attribute_model,

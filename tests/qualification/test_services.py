@@ -352,6 +352,14 @@ def test_resync_without_a_waiting_app_value_just_releases_the_hold(contact, team
     assert result.applied == []
     assert fresh(contact).attribute_provenance["stage"]["locked"] is False
     assert fresh(contact).custom_attributes["stage"] == "Mine"
+    # The re-sync itself is in the history, with who did it.
+    released = AttributeChange.objects.get(attribute_name="stage", outcome=Outcome.RELEASED)
+    assert (released.source, released.old_value, released.new_value) == (
+        Source.QUALIFICATION,
+        "Mine",
+        "Mine",
+    )
+    assert released.actor_id == str(teammate.pk)
 
 
 # History, no-ops, outbox --------------------------------------------------------------------------
