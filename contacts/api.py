@@ -197,7 +197,7 @@ def _refuse_duplicate(role, external_id, email, exclude: int | None = None) -> N
 
 
 def _duplicate(role: str, external_id: str | None, email: str | None, exclude: int | None = None):
-    if role != Role.USER:
+    if role != Role.USER or not (external_id or email):
         return None
     existing = Contact.objects.filter(role=Role.USER)
     if exclude:
