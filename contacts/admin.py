@@ -36,14 +36,11 @@ class ContactAdmin(AttributeTargetAdmin):
     inlines = (CompanyMembershipInline,)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        names = []
-        if "tags" in form.changed_data:
-            names.append("tags")
+        super().save_related(request, form, formsets, change)  # tags: see AttributeTargetAdmin
+        if not change and form.cleaned_data.get("tags"):
+            target_touch(target=form.instance, names=["tags"], source=Source.ADMIN)
         if any(f.has_changed() for f in formsets):
-            names.append("companies")
-        if names:
-            target_touch(target=form.instance, names=names, source=Source.ADMIN)
+            target_touch(target=form.instance, names=["companies"], source=Source.ADMIN)
 
     def save_formset(self, request, form, formset, change):
         memberships = formset.save(commit=False)

@@ -18,6 +18,7 @@ from .models import (
     DataAttribute,
     DataType,
     QualificationItem,
+    Tag,
 )
 from .services import (
     DataAttributeError,
@@ -31,6 +32,7 @@ from .services import (
     qualification_item_add,
     qualification_item_move,
     qualification_item_remove,
+    target_touch,
 )
 
 # Attribute targets (contacts, companies) --------------------------------------------------------
@@ -41,6 +43,9 @@ class AttributeTargetForm(forms.ModelForm):
     version the admin saw so a concurrent change is refused instead of overwritten."""
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The tags the page showed: saving applies what the admin added and removed since, so a
+    # tag the API added meanwhile is kept instead of overwritten by the page's stale list.
+    seen_tags = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +53,14 @@ class AttributeTargetForm(forms.ModelForm):
             self.initial["seen_version"] = self.instance.version
             # Without the version the admin saw, a concurrent change could not be detected.
             self.fields["seen_version"].required = True
+            if "tags" in self.fields:
+                self.initial["seen_tags"] = ",".join(
+                    str(pk) for pk in sorted(self.instance.tags.values_list("pk", flat=True))
+                )
+
+    def tags_seen(self) -> set[int]:
+        raw = self.cleaned_data.get("seen_tags") or ""
+        return {int(pk) for pk in raw.split(",") if pk.strip().isascii() and pk.strip().isdigit()}
 
     def attribute_values(self) -> dict[str, Any]:
         model = self._meta.model
@@ -148,6 +161,22 @@ class AttributeTargetAdmin(admin.ModelAdmin):
             "<ul>{}</ul>",
             format_html_join("", "<li><strong>{}</strong>: {} via {}, {}{}</li>", rows),
         )
+
+    def save_related(self, request, form, formsets, change):
+        """Tags are saved as what the admin added and removed since the page loaded, not as
+        the page's whole list, and the change is announced so read models follow."""
+        tag_delta = None
+        if change and "tags" in form.cleaned_data:
+            chosen = {tag.pk for tag in form.cleaned_data.pop("tags")}  # save_m2m skips it
+            seen = form.tags_seen()
+            tag_delta = (chosen - seen, seen - chosen)
+        super().save_related(request, form, formsets, change)
+        if tag_delta and any(tag_delta):
+            added, removed = tag_delta
+            obj = form.instance
+            obj.tags.add(*Tag.objects.filter(pk__in=added))
+            obj.tags.remove(*removed)
+            target_touch(target=obj, names=["tags"], source=Source.ADMIN)
 
     def save_model(self, request, obj, form, change):
         values = form.attribute_values()
