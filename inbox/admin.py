@@ -121,7 +121,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
             f"Token “{token.name}”: {secret} — copy it now, it will not be shown again.",
         )
 
-    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    # Revoking needs the change permission, as on the settings page.
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token)
