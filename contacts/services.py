@@ -21,6 +21,7 @@ from qualification.services import (
     tag_named,
     target_deleted,
     target_touch,
+    targets_touch,
 )
 
 from .models import CompanyMembership, Contact, Event, EventSummary, Role, Segment
@@ -128,10 +129,9 @@ def tag_delete(*, tag: Tag, source: str) -> None:
         if using := segments_using_tag(tag.pk):
             raise TagInUse(using)
         for model in (Contact, Company):
-            targets = list(model.objects.filter(tags=tag).order_by("pk").only("pk", "version"))
+            pks = list(model.objects.filter(tags=tag).order_by("pk").values_list("pk", flat=True))
             model.tags.through.objects.filter(tag=tag).delete()
-            for target in targets:
-                target_touch(target=target, names=["tags"], source=source)
+            targets_touch(model=model, pks=pks, names=["tags"], source=source)
         tag.delete()
 
 

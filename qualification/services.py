@@ -540,6 +540,36 @@ def target_touch(*, target: AttributeTarget, names: list[str], source: str) -> N
         _write_outbox(target, names, source, timezone.now())
 
 
+def targets_touch(
+    *, model: type[AttributeTarget], pks: list[int], names: list[str], source: str
+) -> None:
+    """`target_touch` for many contacts or companies at once (a tag deleted from thousands):
+    a few statements per thousand instead of three per target."""
+    if not pks:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        for start in range(0, len(pks), 1000):
+            chunk = pks[start : start + 1000]
+            model._default_manager.filter(pk__in=chunk).update(version=models.F("version") + 1)
+            rows = AttributeOutbox.objects.bulk_create(
+                AttributeOutbox(
+                    target_type=model.attribute_model,
+                    target_id=pk,
+                    target_version=version,
+                    attribute_names=names,
+                    source=source,
+                    created_at=now,
+                )
+                for pk, version in model._default_manager.filter(pk__in=chunk).values_list(
+                    "pk", "version"
+                )
+            )
+        # One delivery takes every pending row; SQLite's bulk insert may not return ids.
+        first = rows[0].pk if rows and rows[0].pk else 0
+        transaction.on_commit(lambda: _enqueue_delivery(first))
+
+
 # While a delivery is queued or draining, later commits need not queue another: it takes every
 # pending row. The mark expires on its own if a worker dies holding it (the sweeper delivers).
 # Without a shared cache (the embedded default), every commit delivers in-process.

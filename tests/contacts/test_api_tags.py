@@ -282,6 +282,20 @@ def test_delete_untags_everyone_and_the_contact_list_follows(client, secret):
     assert again.status_code == 404 and error_of(again) == ("not_found", "Resource Not Found")
 
 
+def test_deleting_a_widely_used_tag_takes_a_fixed_number_of_queries(
+    client, secret, django_assert_max_num_queries
+):
+    tag = TagFactory(name="Everyone")
+    contacts = ContactFactory.create_batch(40)
+    for contact in contacts:
+        contact.tags.add(tag)
+    # The same count for 4 or 4,000 tagged contacts: no statement per contact.
+    with django_assert_max_num_queries(19):
+        response = client.delete(f"/api/tags/{tag.pk}", headers=bearer(secret))
+    assert response.status_code == 200
+    assert sorted(pk for pk, _ in tag_touches("contact")) == sorted(c.pk for c in contacts)
+
+
 def test_a_tag_a_segment_filters_on_cannot_be_deleted(client, secret):
     tag = TagFactory(name="VIP")
     SegmentFactory(name="VIP users", query=f"role=user&tag={tag.pk}")
