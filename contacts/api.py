@@ -1,6 +1,5 @@
 """Contacts in Intercom's REST API shape (2.14): create, retrieve, update, delete, list."""
 
-import base64
 import functools
 from contextlib import nullcontext
 from typing import Any
@@ -18,6 +17,7 @@ from config.api_support import (
     require_scope,
     unix,
 )
+from config.cursors import cursor_decode, cursor_encode
 from qualification.services import Source, attributes_apply
 from qualification.values import parse_id
 
@@ -174,7 +174,8 @@ def _contacts() -> QuerySet:
     return _contacts_with_ids().all()  # a fresh clone: the shared one is never evaluated
 
 
-def _get(contact_id: str) -> Contact:
+def contact_or_404(contact_id: str) -> Contact:
+    """The contact with this id, with its tag and company ids, or Intercom's 404."""
     pk = parse_id(contact_id)
     contact = _contacts().filter(pk=pk).first() if pk is not None else None
     if contact is None:
@@ -209,15 +210,12 @@ def _duplicate(role: str, external_id: str | None, email: str | None, exclude: i
     return None
 
 
-def _cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
-
-
 def _after(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
-        return int(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        (pk,) = cursor_decode(cursor) or ()
+        return int(pk)
     except ValueError:
         raise ApiError(400, "parameter_invalid", "starting_after is not a valid cursor.") from None
 
@@ -243,7 +241,7 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
             "page": 1,
             "per_page": per_page,
             "total_pages": -(-total // per_page),
-            "next": {"per_page": per_page, "starting_after": _cursor(page[-1].pk)}
+            "next": {"per_page": per_page, "starting_after": cursor_encode(page[-1].pk)}
             if more
             else None,
         },
@@ -287,14 +285,14 @@ class MergeRequest(Schema):
 @router.post("/merge", summary="Merge a lead into a user")
 def merge_contacts(request: HttpRequest, body: MergeRequest):
     require_scope(request, "contacts:write")
-    lead, user = _get(body.from_), _get(body.into)
+    lead, user = contact_or_404(body.from_), contact_or_404(body.into)
     try:
         merged = contact_merge(
             lead=lead, user=user, source=Source.REST_API, actor=api_actor(request)
         )
     except MergeError as exc:
         raise ApiError(400, "parameter_invalid", str(exc)) from None
-    return contact_json(_get(str(merged.pk)))
+    return contact_json(contact_or_404(str(merged.pk)))
 
 
 @router.get("/find_by_external_id/{external_id}", summary="Find a user by external id")
@@ -308,7 +306,7 @@ def find_by_external_id(request: HttpRequest, external_id: str):
 
 def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str, Any]:
     require_scope(request, "contacts:write")
-    contact = _get(contact_id)
+    contact = contact_or_404(contact_id)
     contact_archive(contact=contact, archived=archived, source=Source.REST_API)
     return {
         "type": "contact",
@@ -346,19 +344,19 @@ def create_contact(request: HttpRequest, body: ContactWrite):
             )
     except IntegrityError as exc:  # a concurrent request made the same contact
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
-    return contact_json(_get(str(contact.pk)))
+    return contact_json(contact_or_404(str(contact.pk)))
 
 
 @router.get("/{contact_id}", summary="Retrieve a contact")
 def get_contact(request: HttpRequest, contact_id: str):
     require_scope(request, "contacts:read")
-    return contact_json(_get(contact_id))
+    return contact_json(contact_or_404(contact_id))
 
 
 @router.put("/{contact_id}", summary="Update a contact")
 def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     require_scope(request, "contacts:write")
-    contact = _get(contact_id)
+    contact = contact_or_404(contact_id)
     role = body.role or contact.role
     _refuse_duplicate(role, body.external_id, body.email, exclude=contact.pk)
     values = _values(body)
@@ -385,7 +383,7 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
 @router.delete("/{contact_id}", summary="Delete a contact")
 def delete_contact(request: HttpRequest, contact_id: str):
     require_scope(request, "contacts:write")
-    contact = _get(contact_id)
+    contact = contact_or_404(contact_id)
     external_id = contact.external_id
     contact_delete(contact=contact, source=Source.REST_API)
     return {"type": "contact", "id": contact_id, "external_id": external_id, "deleted": True}
@@ -415,7 +413,7 @@ def list_contact_companies(
 
     if page < 1 or not 1 <= per_page <= 150:
         raise ApiError(400, "parameter_invalid", "page must be 1 or more and per_page 1 to 150.")
-    contact = _get(contact_id)
+    contact = contact_or_404(contact_id)
     memberships = contact.memberships.select_related("company").order_by("linked_at", "id")
     # The SDK asks for page after page until one comes back empty.
     companies = [
@@ -436,7 +434,7 @@ def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
     require_scope(request, "contacts:write")
     from companies.api import company_json
 
-    contact = _get(contact_id)
+    contact = contact_or_404(contact_id)
     company = _company(body.id)
     contact_company_attach(contact=contact, company=company, source=Source.REST_API)
     return company_json(company)
@@ -447,7 +445,7 @@ def detach_company(request: HttpRequest, contact_id: str, company_id: str):
     require_scope(request, "contacts:write")
     from companies.api import company_json
 
-    contact = _get(contact_id)
+    contact = contact_or_404(contact_id)
     company = _company(company_id)
     if not contact_company_detach(contact=contact, company=company, source=Source.REST_API):
         raise ApiError(404, "company_not_found", "The contact is not attached to that company.")

@@ -1,6 +1,5 @@
 """Data events in Intercom's REST API shape (2.14): submit, list or summarise, import summaries."""
 
-import base64
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -10,6 +9,7 @@ from ninja import Router, Schema
 from pydantic import ConfigDict
 
 from config.api_support import ApiError, api_actor, require_scope, unix
+from config.cursors import cursor_decode, cursor_encode
 from qualification.services import Source
 
 from .models import Contact, Event, EventSummary
@@ -145,16 +145,14 @@ def create_event(request: HttpRequest, body: EventIn):
 
 
 def _cursor(event: Event) -> str:
-    raw = f"{unix(event.created_at)}:{event.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursor_encode(unix(event.created_at), event.pk)
 
 
 def _before(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        seconds, pk = (int(part) for part in raw.split(":"))
+        seconds, pk = (int(part) for part in cursor_decode(cursor) or ())
         return _moment(seconds, "before"), pk
     except (ValueError, ApiError):
         raise ApiError(400, "parameter_invalid", "before is not a valid cursor.") from None

@@ -15,6 +15,7 @@ from qualification.models import Tag
 from qualification.services import Source, TagNameTaken, tag_find_or_create, tag_rename
 from qualification.values import parse_id
 
+from .api import contact_or_404
 from .models import Contact, Role, Segment
 from .services import TagInUse, contact_tag, contact_untag, tag_delete, tags_apply
 
@@ -61,21 +62,6 @@ class ContactSegmentsOut(Schema):
     data: list[SegmentOut]
 
 
-class ErrorItem(Schema):
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    type: Literal["error.list"]
-    request_id: str
-    errors: list[ErrorItem]
-
-
-READ_ERRORS = {frozenset({401, 403, 404, 429}): ErrorOut}
-WRITE_ERRORS = {frozenset({400, 401, 403, 404, 429}): ErrorOut}
-
-
 def tag_json(tag: Tag) -> dict[str, Any]:
     return {"type": "tag", "id": str(tag.pk), "name": tag.name}
 
@@ -109,14 +95,6 @@ def _tag(tag_id: str | int) -> Tag:
     if tag is None:
         raise ApiError(404, "not_found", "Resource Not Found")
     return tag
-
-
-def _contact(contact_id: str) -> Contact:
-    pk = _pk(contact_id)
-    contact = Contact.objects.filter(pk=pk).first() if pk is not None else None
-    if contact is None:
-        raise ApiError(404, "not_found", "User Not Found")
-    return contact
 
 
 # POST /tags bodies --------------------------------------------------------------------------
@@ -240,7 +218,7 @@ def _users(items: list[TagUserItem]) -> list[tuple[Contact, bool]]:
 # /tags --------------------------------------------------------------------------------------
 
 
-@tags_router.get("", summary="List all tags", response={200: TagListOut, **READ_ERRORS})
+@tags_router.get("", summary="List all tags", response={200: TagListOut})
 def list_tags(request: HttpRequest):
     require_scope(request, "tags:read")
     return {"type": "list", "data": [tag_json(t) for t in Tag.objects.order_by("name", "pk")]}
@@ -249,7 +227,7 @@ def list_tags(request: HttpRequest):
 @tags_router.post(
     "",
     summary="Create or rename a tag, tag or untag companies, tag or untag contacts",
-    response={200: TagOut, **WRITE_ERRORS},
+    response={200: TagOut},
     openapi_extra=TAG_BODY_OPENAPI,
 )
 def create_tag(request: HttpRequest):
@@ -276,7 +254,7 @@ def create_tag(request: HttpRequest):
     return tag_json(tag)
 
 
-@tags_router.get("/{tag_id}", summary="Find a specific tag", response={200: TagOut, **READ_ERRORS})
+@tags_router.get("/{tag_id}", summary="Find a specific tag", response={200: TagOut})
 def find_tag(request: HttpRequest, tag_id: str):
     require_scope(request, "tags:read")
     return tag_json(_tag(tag_id))
@@ -287,7 +265,7 @@ def find_tag(request: HttpRequest, tag_id: str):
     summary="Delete a tag",
     description="Takes the tag off every contact and company first. Refused (400 "
     "tag_has_dependent_objects) while a segment's filter uses the tag.",
-    response={200: None, **WRITE_ERRORS},
+    response={200: None},
 )
 def delete_tag(request: HttpRequest, tag_id: str):
     require_scope(request, "tags:write")
@@ -311,22 +289,22 @@ class TagRef(Schema):
 @contact_tags_router.get(
     "/{contact_id}/tags",
     summary="List tags attached to a contact",
-    response={200: TagListOut, **READ_ERRORS},
+    response={200: TagListOut},
 )
 def list_contact_tags(request: HttpRequest, contact_id: str):
     require_scope(request, "contacts:read")
-    contact = _contact(contact_id)
+    contact = contact_or_404(contact_id)
     return {"type": "list", "data": [tag_json(t) for t in contact.tags.order_by("name", "pk")]}
 
 
 # Tagging a contact needs tags:write, not contacts:write: POST /tags can tag the same contacts
 # with tags:write alone, so one effect asks for one scope whichever endpoint does it.
 @contact_tags_router.post(
-    "/{contact_id}/tags", summary="Add tag to a contact", response={200: TagOut, **WRITE_ERRORS}
+    "/{contact_id}/tags", summary="Add tag to a contact", response={200: TagOut}
 )
 def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
     require_scope(request, "tags:write")
-    contact = _contact(contact_id)
+    contact = contact_or_404(contact_id)
     tag = _tag(body.id)
     contact_tag(contact=contact, tag=tag, source=Source.REST_API)
     # No applied_at / applied_by: Switchboard does not record when or by whom a tag was
@@ -337,11 +315,11 @@ def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
 @contact_tags_router.delete(
     "/{contact_id}/tags/{tag_id}",
     summary="Remove tag from a contact",
-    response={200: TagOut, **WRITE_ERRORS},
+    response={200: TagOut},
 )
 def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
     require_scope(request, "tags:write")
-    contact = _contact(contact_id)
+    contact = contact_or_404(contact_id)
     tag = _tag(tag_id)
     # Removing a tag the contact does not carry succeeds: the outcome the caller asked for holds.
     contact_untag(contact=contact, tag=tag, source=Source.REST_API)
@@ -354,7 +332,7 @@ def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
 @segments_router.get(
     "",
     summary="List all segments",
-    response={200: SegmentListOut, **READ_ERRORS},
+    response={200: SegmentListOut},
     exclude_none=True,
 )
 def list_segments(request: HttpRequest, include_count: bool = False):
@@ -372,7 +350,7 @@ def list_segments(request: HttpRequest, include_count: bool = False):
 @segments_router.get(
     "/{segment_id}",
     summary="Retrieve a segment",
-    response={200: SegmentOut, **READ_ERRORS},
+    response={200: SegmentOut},
     exclude_none=True,
 )
 def find_segment(request: HttpRequest, segment_id: str):
@@ -387,11 +365,11 @@ def find_segment(request: HttpRequest, segment_id: str):
 @contact_tags_router.get(
     "/{contact_id}/segments",
     summary="List attached segments for contact",
-    response={200: ContactSegmentsOut, **READ_ERRORS},
+    response={200: ContactSegmentsOut},
     exclude_none=True,
 )
 def list_contact_segments(request: HttpRequest, contact_id: str):
     require_scope(request, "contacts:read")
-    contact = _contact(contact_id)
+    contact = contact_or_404(contact_id)
     segments = contact.segments.order_by("name", "pk")
     return {"type": "list", "data": [segment_json(s) for s in segments]}

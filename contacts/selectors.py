@@ -2,7 +2,6 @@
 replica when one is configured); what it says about pending changes comes from the outbox on the
 primary."""
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from config.cursors import SEPARATOR, cursor_decode, cursor_encode
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 from qualification.values import parse_id
 
@@ -55,17 +55,16 @@ def parse_sort(raw: str | None) -> tuple[str, bool]:
 
 
 def _encode(value, pk: int) -> str:
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return base64.urlsafe_b64encode(f"{text}\x1f{pk}".encode()).decode().rstrip("=")
+    return cursor_encode(value.isoformat() if isinstance(value, datetime) else value, pk)
 
 
 def _decode(cursor: str, is_date: bool):
     try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        text, pk = raw.rsplit("\x1f", 1)
+        *text, pk = cursor_decode(cursor) or ()
+        text = SEPARATOR.join(text)  # a name may itself hold the separator
         value = parse_datetime(text) if is_date else text
         return (value, int(pk)) if value is not None else None
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
         return None
 
 

@@ -15,7 +15,9 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from config.api_support import ApiError, require_scope, unix
+from contacts.api import contact_or_404
 from contacts.models import Contact
+from contacts.selectors import contact_find
 from qualification.values import parse_id
 
 from . import selectors, services
@@ -32,20 +34,6 @@ MAX_PER_PAGE = 150
 
 # Response schemas: exactly what the endpoints return, so the OpenAPI document can be checked
 # against the answers. Fields Switchboard does not model are present and null or empty.
-
-
-class ConversationErrorItem(Schema):
-    code: str
-    message: str
-
-
-class ConversationErrorList(Schema):
-    type: str = "error.list"
-    request_id: str
-    errors: list[ConversationErrorItem]
-
-
-ERRORS = {frozenset({400, 401, 403, 404, 429}): ConversationErrorList}
 
 
 class ConversationReference(Schema):
@@ -426,12 +414,8 @@ def _replying_contact(conversation: Conversation, body: ConversationReply) -> Co
     }[field]
     if matches:
         return contact
-    lookup = {
-        "intercom_user_id": {"pk": parse_id(value)} if parse_id(value) is not None else None,
-        "user_id": {"external_id": value},
-        "email": {"email__iexact": value},
-    }[field]
-    if lookup is None or not Contact.objects.filter(**lookup).exists():
+    named = {"intercom_user_id": "contact_id", "user_id": "external_id", "email": "email"}
+    if contact_find(**{named[field]: value}) is None:
         raise ApiError(404, "not_found", "User Not Found")
     raise ApiError(
         400,
@@ -472,15 +456,11 @@ def _replying_teammate(body: ConversationReply):
     summary="Create a conversation",
     description="Starts a conversation from a contact (user or lead), as if they had written "
     "in the messenger. `body` is text; it appears in the inbox exactly as sent.",
-    response={200: ConversationMessage, **ERRORS},
+    response={200: ConversationMessage},
 )
 def create_conversation(request: HttpRequest, body: ConversationCreate):
     require_scope(request, "conversations:write")
-    contact_id = body.from_.id
-    pk = parse_id(contact_id)
-    contact = Contact.objects.filter(pk=pk).first() if pk is not None else None
-    if contact is None:
-        raise ApiError(404, "not_found", "User Not Found")
+    contact = contact_or_404(body.from_.id)
     text = _text(body.body, html=False)
     at = _moment(body.created_at)
     conversation = services.conversation_start(
@@ -501,7 +481,7 @@ def create_conversation(request: HttpRequest, body: ConversationCreate):
     "",
     summary="List conversations",
     description="Newest activity first; page on with `starting_after` from `pages.next`.",
-    response={200: ConversationListOut, **ERRORS},
+    response={200: ConversationListOut},
 )
 def list_conversations(
     request: HttpRequest, per_page: int = DEFAULT_PER_PAGE, starting_after: str | None = None
@@ -545,7 +525,7 @@ def list_conversations(
     summary="Retrieve a conversation",
     description="With its parts after the first message (the `source`), oldest first, at most "
     "the latest 500. `display_as=plaintext` gives bodies as stored text instead of HTML.",
-    response={200: ConversationOut, **ERRORS},
+    response={200: ConversationOut},
 )
 def get_conversation(request: HttpRequest, conversation_id: str, display_as: str | None = None):
     require_scope(request, "conversations:read")
@@ -559,7 +539,7 @@ def get_conversation(request: HttpRequest, conversation_id: str, display_as: str
     description="As a teammate (`type: admin`, a comment or an internal note) or as the "
     "conversation's contact (`type: user`, a comment, which reopens a snoozed or closed "
     "conversation). `body` is HTML and is kept as its text.",
-    response={200: ConversationOut, **ERRORS},
+    response={200: ConversationOut},
 )
 def reply_conversation(request: HttpRequest, conversation_id: str, body: ConversationReply):
     require_scope(request, "conversations:write")

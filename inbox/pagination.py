@@ -1,25 +1,26 @@
 """Keyset ("cursor") pagination on (a timestamp, id), newest first: constant cost on any page,
 and stable while new rows arrive."""
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from config.cursors import cursor_decode, cursor_encode
+
 
 def encode_cursor(moment: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode().rstrip("=")
+    return cursor_encode(moment.isoformat(), pk)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    parts = cursor_decode(cursor)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        moment, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        moment, pk = parts or ()
         parsed = parse_datetime(moment)
         return (parsed, int(pk)) if parsed else None
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
         return None
 
 

@@ -48,17 +48,6 @@ _OPTIONS_SCHEMA = {
 Options = Annotated[Any, WithJsonSchema(_OPTIONS_SCHEMA)]
 
 
-class ErrorItem(Schema):
-    code: str
-    message: str
-
-
-class ErrorList(Schema):
-    type: Literal["error.list"]
-    request_id: str
-    errors: list[ErrorItem]
-
-
 class DataAttributeOut(Schema):
     type: Literal["data_attribute"]
     id: int | None = Field(None, description="Custom attributes only.")
@@ -112,10 +101,6 @@ class DataAttributeUpdate(Schema):
     )
 
 
-def _errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((*statuses, 401, 403, 429), ErrorList)
-
-
 def data_attribute_json(attribute: DataAttribute) -> dict[str, Any]:
     custom = not attribute.is_standard
     body: dict[str, Any] = {
@@ -161,7 +146,7 @@ def _refusals() -> Iterator[None]:
 
 @router.get(
     "",
-    response={200: DataAttributeList, **_errors(400)},
+    response={200: DataAttributeList},
     exclude_unset=True,
     summary="List all data attributes",
     description="Standard and custom attributes of people (`contact`) and companies; both "
@@ -181,7 +166,7 @@ def list_data_attributes(
 
 @router.post(
     "",
-    response={200: DataAttributeOut, **_errors(400)},
+    response={200: DataAttributeOut},
     exclude_unset=True,
     summary="Create a data attribute",
 )
@@ -202,7 +187,7 @@ def create_data_attribute(request: HttpRequest, body: DataAttributeCreate):
 
 @router.put(
     "/{data_attribute_id}",
-    response={200: DataAttributeOut, **_errors(400, 404, 422)},
+    response={200: DataAttributeOut},
     exclude_unset=True,
     summary="Update a data attribute",
     description="Archive or unarchive a custom attribute, change its description, whether the "
