@@ -5,14 +5,11 @@ from contacts.models import ContactListEntry
 from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataType
 from qualification.services import outbox_deliver
+from tests.api_helpers import bearer
 from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory
 
 pytestmark = pytest.mark.django_db
 ALL = ["contacts:read", "contacts:write", "companies:read", "companies:write"]
-
-
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture

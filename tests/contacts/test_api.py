@@ -8,24 +8,15 @@ from django.test import override_settings
 from contacts.models import Contact
 from inbox.tokens import api_token_create, api_token_revoke
 from qualification.models import AttributeChange, DataType
+from tests.api_helpers import bearer, error_of
 from tests.factories import ContactFactory, DataAttributeFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
-
-
 @pytest.fixture
 def secret():
     return api_token_create(name="Billing sync", scopes=["contacts:read", "contacts:write"])[1]
-
-
-def error_of(response):
-    body = response.json()
-    assert body["type"] == "error.list" and body["request_id"] == response["X-Request-Id"]
-    return body["errors"][0]["code"], body["errors"][0]["message"]
 
 
 def test_create_update_retrieve_delete_with_custom_attributes(client, secret):

@@ -13,15 +13,12 @@ from contacts.models import Event, EventSummary, Role
 from contacts.services import event_track
 from inbox.tokens import api_token_create
 from qualification.services import Actor, Source
+from tests.api_helpers import bearer, error_of
 from tests.factories import ContactFactory, EventFactory
 
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor("api_token", "1", "Test token")
-
-
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture
@@ -32,12 +29,6 @@ def secret():
 @pytest.fixture
 def ada():
     return ContactFactory(external_id="u-ada", values={"name": "Ada", "email": "ada@example.com"})
-
-
-def error_of(response):
-    body = response.json()
-    assert body["type"] == "error.list" and body["request_id"] == response["X-Request-Id"]
-    return body["errors"][0]["code"], body["errors"][0]["message"]
 
 
 def now_unix(minus_minutes=0):

@@ -9,6 +9,7 @@ from contacts.models import Contact, Event, EventSummary, Role
 from inbox.models import Conversation
 from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataType
+from tests.api_helpers import bearer, error_of
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,
@@ -24,19 +25,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
-
-
 @pytest.fixture
 def secret():
     return api_token_create(name="Search", scopes=["contacts:read", "contacts:write"])[1]
-
-
-def error_of(response):
-    body = response.json()
-    assert body["type"] == "error.list"
-    return body["errors"][0]["code"], body["errors"][0]["message"]
 
 
 def unix(*args):

@@ -10,6 +10,7 @@ from contacts.models import ContactListEntry
 from inbox.tokens import api_token_create
 from qualification.models import AttributeOutbox, Tag
 from qualification.services import outbox_deliver
+from tests.api_helpers import bearer, error_of
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -22,10 +23,6 @@ pytestmark = pytest.mark.django_db
 ALL = ["contacts:read", "contacts:write", "tags:read", "tags:write"]
 
 
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
-
-
 @pytest.fixture
 def secret():
     return api_token_create(name="Tag sync", scopes=ALL)[1]
@@ -34,13 +31,6 @@ def secret():
 def post(client, url, payload, secret):
     body = payload if isinstance(payload, str) else json.dumps(payload)
     return client.post(url, body, content_type="application/json", headers=bearer(secret))
-
-
-def error_of(response):
-    body = response.json()
-    assert body["type"] == "error.list" and body["request_id"] == response["X-Request-Id"]
-    assert len(body["errors"]) == 1
-    return body["errors"][0]["code"], body["errors"][0]["message"]
 
 
 def deliver():

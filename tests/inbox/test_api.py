@@ -9,6 +9,7 @@ from django.utils import timezone
 from inbox import services
 from inbox.models import Conversation, ConversationPart, ConversationState, PartKind
 from inbox.tokens import api_token_create
+from tests.api_helpers import bearer, error_of
 from tests.factories import (
     ContactFactory,
     ConversationFactory,
@@ -18,10 +19,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 JSON = "application/json"
-
-
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture
@@ -40,12 +37,6 @@ def agent():
         email="priya@example.com",
         role="Teammate",
     )
-
-
-def error_of(response):
-    body = response.json()
-    assert body["type"] == "error.list" and body["request_id"] == response["X-Request-Id"]
-    return body["errors"][0]["code"], body["errors"][0]["message"]
 
 
 def post(client, secret, path, payload):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from inbox.models import ApiToken
 from inbox.tokens import api_token_create, api_token_revoke, describe_scopes
+from tests.api_helpers import bearer
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +20,6 @@ HTMX = {"HX-Request": "true", "HX-Target": "api-tokens"}
 
 def revoke_url(token):
     return f"{URL}{token.pk}/revoke/"
-
-
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def user_with(*codenames, username):

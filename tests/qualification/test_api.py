@@ -6,6 +6,7 @@ import pytest
 from contacts.models import Contact
 from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataAttribute, DataType
+from tests.api_helpers import bearer, error_of
 from tests.factories import (
     ContactFactory,
     DataAttributeFactory,
@@ -19,10 +20,6 @@ pytestmark = pytest.mark.django_db
 ALL_SCOPES = ["data_attributes:read", "data_attributes:write", "contacts:read", "contacts:write"]
 
 
-def bearer(secret):
-    return {"Authorization": f"Bearer {secret}"}
-
-
 @pytest.fixture
 def owner():
     return UserFactory(username="dana")
@@ -31,13 +28,6 @@ def owner():
 @pytest.fixture
 def secret(owner):
     return api_token_create(name="Schema sync", scopes=ALL_SCOPES, created_by=owner)[1]
-
-
-def error_of(response):
-    body = response.json()
-    assert body["type"] == "error.list" and body["request_id"] == response["X-Request-Id"]
-    assert len(body["errors"]) == 1
-    return body["errors"][0]["code"], body["errors"][0]["message"]
 
 
 def post(client, secret, payload):
