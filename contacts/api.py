@@ -159,13 +159,17 @@ def _ids_of(rows: QuerySet, column: str) -> Subquery:
     )
 
 
-@functools.cache
-def _contacts_with_ids() -> QuerySet:
-    # Built once: resolving the subqueries costs more than the query itself takes to run.
-    return Contact.objects.annotate(
+def _with_ids(contacts: QuerySet) -> QuerySet:
+    return contacts.annotate(
         tag_ids=_ids_of(Contact.tags.through.objects.all(), "tag_id"),
         company_ids=_ids_of(CompanyMembership.objects.all(), "company_id"),
     )
+
+
+@functools.cache
+def _contacts_with_ids() -> QuerySet:
+    # Built once: resolving the subqueries costs more than the query itself takes to run.
+    return _with_ids(Contact.objects.all())
 
 
 def _contacts() -> QuerySet:
@@ -226,9 +230,7 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
         raise ApiError(400, "parameter_invalid", "per_page must be between 1 and 150.")
     total = contacts.count()
     page = list(
-        _contacts()
-        .filter(pk__in=contacts.values("pk"), pk__gt=_after(starting_after))
-        .order_by("pk")[: per_page + 1]
+        _with_ids(contacts).filter(pk__gt=_after(starting_after)).order_by("pk")[: per_page + 1]
     )
     more = len(page) > per_page
     page = page[:per_page]
