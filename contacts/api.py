@@ -1,10 +1,11 @@
 """Contacts in Intercom's REST API shape (2.14): create, retrieve, update, delete, list."""
 
 import functools
+import json
 from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Aggregate, JSONField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -178,12 +179,27 @@ def _contacts() -> QuerySet:
     return _contacts_with_ids().all()  # a fresh clone: the shared one is never evaluated
 
 
+@functools.cache
+def _contact_by_id_sql(vendor: str) -> str:
+    # Most API requests load one contact: compiled once, this query costs less than half the
+    # CPU it does built through the ORM every time (the id subqueries are most of that).
+    sql, params = _contacts().filter(pk=0).query.sql_with_params()
+    assert list(params) == [0], params
+    return sql
+
+
 def contact_or_404(contact_id: str) -> Contact:
     """The contact with this id, with its tag and company ids, or Intercom's 404."""
     pk = parse_id(contact_id)
-    contact = _contacts().filter(pk=pk).first() if pk is not None else None
+    if pk is None:
+        raise ApiError(404, "not_found", "User Not Found")
+    found = Contact.objects.raw(_contact_by_id_sql(connection.vendor), [pk])
+    contact = next(iter(found), None)
     if contact is None:
         raise ApiError(404, "not_found", "User Not Found")
+    # Plain SQL skips the ORM's decoding of the annotations: the id lists arrive as JSON text.
+    contact.tag_ids = json.loads(contact.tag_ids or "[]")
+    contact.company_ids = json.loads(contact.company_ids or "[]")
     return contact
 
 

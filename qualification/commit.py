@@ -1,0 +1,108 @@
+"""How `attributes_apply` stores a write: the target's new column values, the outbox row and
+the history rows, all or nothing, and only if the target is still at the version the write was
+worked out from.
+
+On PostgreSQL that is a single statement: the UPDATE and the two INSERTs joined by a WITH
+clause, the INSERTs reading from the UPDATE's result, so they add rows only if the UPDATE
+found the target at that version. A single statement is atomic on its own, so a write costs
+one round trip instead of six (BEGIN, SELECT ... FOR UPDATE, UPDATE, INSERT, INSERT,
+COMMIT); the API's contact updates are mostly this (issue 5 asks 400 a second on 2 cores).
+Elsewhere (SQLite) the same writes run one after another in a transaction.
+
+The SQL is written from the models' own metadata (identifiers only; every value is a
+parameter) and each field's `get_db_prep_save`, as the
+ORM's own INSERT and UPDATE would be, so a new column needs no change here.
+"""
+
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from .models import AttributeChange, AttributeOutbox, AttributeTarget
+
+_TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+
+
+def write_if_current(
+    *,
+    target: AttributeTarget,
+    version: int,
+    provenance: dict | None,
+    columns: list[str],
+    outbox: AttributeOutbox,
+    history: list[AttributeChange],
+) -> bool:
+    """Store `columns` of `target` (as the instance holds them), the outbox row and the
+    history rows if the target's row is still at `version` and, unless None, still holds
+    `provenance`; otherwise store nothing and answer False. Sets the outbox row's id."""
+    if connection.vendor == "postgresql":
+        return _write_in_one_statement(target, version, provenance, columns, outbox, history)
+    model = type(target)
+    unchanged = {"pk": target.pk, "version": version}
+    if provenance is not None:
+        unchanged["attribute_provenance"] = provenance
+    # No savepoint of its own: an error here is the whole write's error.
+    with transaction.atomic(savepoint=False):
+        values = {name: getattr(target, model._meta.get_field(name).attname) for name in columns}
+        if not model._default_manager.filter(**unchanged).update(**values):
+            return False
+        outbox.save(force_insert=True)
+        AttributeChange.objects.bulk_create(history)
+    return True
+
+
+def _write_in_one_statement(target, version, provenance, columns, outbox, history) -> bool:
+    quote = connection.ops.quote_name
+    meta = type(target)._meta
+    assignments, params = [], []
+    for name in columns:
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(target, field.attname), connection))
+    pk, version_column = quote(meta.pk.column), quote(meta.get_field("version").column)
+    conditions = f"{pk} = %s AND {version_column} = %s"
+    params += [target.pk, version]
+    if provenance is not None:
+        field = meta.get_field("attribute_provenance")
+        conditions += f" AND {quote(field.column)} = %s"
+        params.append(field.get_db_prep_value(provenance, connection))
+    parts = [
+        f"written AS (UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {conditions} RETURNING {pk})"
+    ]
+    outbox_sql, outbox_params = _insert_after_write(AttributeOutbox, [outbox], returning=True)
+    parts.append(f"outbox AS ({outbox_sql})")
+    params += outbox_params
+    if history:
+        history_sql, history_params = _insert_after_write(AttributeChange, history)
+        parts.append(f"history AS ({history_sql})")
+        params += history_params
+    sql = f"WITH {', '.join(parts)} SELECT EXISTS (SELECT 1 FROM written), (SELECT id FROM outbox)"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written, outbox_id = cursor.fetchone()
+    if written:
+        outbox.pk = outbox_id
+    return written
+
+
+def _insert_after_write(
+    model: type[models.Model], objs: list[models.Model], returning: bool = False
+) -> tuple[str, list[Any]]:
+    """INSERT ... SELECT that adds `objs` once for each row `written` returns (none or one)."""
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    # Values under SELECT get no type from the columns they go to: cast each to its column's
+    # type (text for strings, so a value too long for its column is refused, not truncated).
+    placeholders = ", ".join(
+        "%s" if f.get_internal_type() in _TEXT_TYPES else f"CAST(%s AS {f.db_type(connection)})"
+        for f in fields
+    )
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"SELECT v.* FROM written, (VALUES {', '.join(f'({placeholders})' for _ in objs)}) AS v"
+    )
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    return sql, params

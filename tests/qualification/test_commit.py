@@ -1,0 +1,155 @@
+"""`attributes_apply` works a write out on the row as the caller's instance read it, and stores
+it only if the row is still in that state (`qualification.commit`); otherwise it works the
+write out again on the locked row. Nothing written meanwhile, or typed into the instance, may
+be lost or mistaken for the stored value."""
+
+import pytest
+from django.db import connection
+
+from contacts.models import Contact
+from qualification.commit import write_if_current
+from qualification.models import AttributeChange, AttributeOutbox, Outcome, Precedence
+from qualification.services import Actor, Source, attribute_resync, attributes_apply
+from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+API = Actor("api_token", "7", "Billing sync token")
+
+
+def apply(target, source=Source.REST_API, actor=API, **values):
+    return attributes_apply(target=target, values=values, source=source, actor=actor)
+
+
+def read(contact):
+    return Contact.objects.get(pk=contact.pk)
+
+
+@pytest.fixture
+def contact():
+    DataAttributeFactory(name="plan")
+    DataAttributeFactory(name="seats", data_type="integer")
+    return ContactFactory(values={"name": "Ada Lovelace"})
+
+
+def test_a_write_made_after_the_instance_was_read_is_kept(contact):
+    mine, theirs = read(contact), read(contact)
+    apply(theirs, plan="Pro")
+    result = apply(mine, seats=5)
+    assert read(contact).custom_attributes == {"plan": "Pro", "seats": 5}
+    assert mine.custom_attributes == {"plan": "Pro", "seats": 5}  # brought up to date
+    assert result.version == read(contact).version == theirs.version + 1
+
+
+def test_the_instance_can_write_again_after_its_own_write(contact):
+    mine = read(contact)
+    apply(mine, seats=1)
+    apply(mine, seats=2)
+    apply(read(contact), plan="Pro")
+    apply(mine, seats=3)
+    assert read(contact).custom_attributes == {"plan": "Pro", "seats": 3}
+    assert [r.new_value for r in AttributeChange.objects.filter(attribute_name="seats")] == [
+        3,
+        2,
+        1,
+    ]
+
+
+def test_a_value_filled_into_the_instance_is_not_taken_for_the_stored_one(contact):
+    mine = read(contact)
+    mine.name = "Ada King"  # as a form fills the instance in before it is saved
+    result = apply(mine, source=Source.ADMIN, actor=UserFactory(), name="Ada King")
+    assert [(c.old, c.new) for c in result.applied] == [("Ada Lovelace", "Ada King")]
+    assert read(contact).name == "Ada King"
+
+
+def test_a_hold_confirmed_meanwhile_still_holds_though_the_version_stayed(contact):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
+    apply(read(contact), stage="Trial")
+    mine = read(contact)
+    # The teammate confirms the app's value: only the provenance changes, not the version.
+    teammate = UserFactory()
+    apply(read(contact), source=Source.QUALIFICATION, actor=teammate, stage="Trial")
+    assert read(contact).version == mine.version
+
+    result = apply(mine, stage="Churned")
+    assert [c.new for c in result.skipped] == ["Churned"]
+    assert read(contact).custom_attributes["stage"] == "Trial"
+
+
+def test_an_outcome_that_writes_nothing_is_decided_on_the_current_row(contact):
+    apply(read(contact), plan="Pro")
+    mine = read(contact)
+    apply(read(contact), plan="Free")
+    # On the row as `mine` read it, "Pro" changes nothing; on the current row it does.
+    result = apply(mine, plan="Pro")
+    assert [(c.old, c.new) for c in result.applied] == [("Free", "Pro")]
+    unchanged = apply(mine, plan="Pro")
+    assert unchanged.applied == [] and unchanged.unchanged == ["plan"]
+
+
+def test_a_resync_inside_the_locked_read_takes_the_released_value(contact):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
+    teammate = UserFactory()
+    apply(read(contact), source=Source.QUALIFICATION, actor=teammate, stage="Qualified")
+    apply(read(contact), stage="Trial")
+    attribute_resync(target=read(contact), name="stage", actor=teammate)
+    assert read(contact).custom_attributes["stage"] == "Trial"
+
+
+def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
+    mine = read(contact)
+    apply(read(contact), plan="Pro")
+    outboxes, changes = AttributeOutbox.objects.count(), AttributeChange.objects.count()
+
+    mine.custom_attributes = {"seats": 9}
+    mine.version += 1
+    stored = write_if_current(
+        target=mine,
+        version=mine.version - 1,
+        provenance=None,
+        columns=["custom_attributes", "version"],
+        outbox=AttributeOutbox(
+            target_type="contact",
+            target_id=mine.pk,
+            target_version=mine.version,
+            attribute_names=["seats"],
+            source=Source.REST_API,
+            created_at=mine.created_at,
+        ),
+        history=[
+            AttributeChange(
+                target_type="contact",
+                target_id=mine.pk,
+                attribute_name="seats",
+                new_value=9,
+                outcome=Outcome.APPLIED,
+                source=Source.REST_API,
+                actor_kind="api_token",
+                actor_label="Billing sync token",
+                target_version=mine.version,
+                created_at=mine.created_at,
+            )
+        ],
+    )
+    assert stored is False
+    assert read(contact).custom_attributes == {"plan": "Pro"}
+    assert (AttributeOutbox.objects.count(), AttributeChange.objects.count()) == (
+        outboxes,
+        changes,
+    )
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_write_is_one_statement(contact, django_assert_num_queries):
+    mine = read(contact)
+    with django_assert_num_queries(2):  # the data attributes; update, outbox and history
+        apply(mine, plan="Pro", seats=3)
+    row = AttributeOutbox.objects.latest("id")
+    assert (row.target_id, row.target_version, sorted(row.attribute_names)) == (
+        contact.pk,
+        mine.version,
+        ["plan", "seats"],
+    )
+    assert AttributeChange.objects.filter(target_version=mine.version).count() == 2
+    assert connection.vendor == "postgresql"
