@@ -18,7 +18,11 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from .models import AttributeChange, AttributeOutbox, AttributeTarget
+from .models import AttributeChange, AttributeOutbox, AttributeTarget, DataAttribute
+
+# A data attribute row's fingerprint, read beside it (`FROM ... AS d`) and checked again by a
+# write that relied on it: any change to any column changes it.
+FINGERPRINT_COLUMN = ", md5(d::text) AS fingerprint"
 
 _TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
 
@@ -31,12 +35,19 @@ def write_if_current(
     columns: list[str],
     outbox: AttributeOutbox,
     history: list[AttributeChange],
+    attributes: list[DataAttribute] | None = None,
 ) -> bool:
     """Store `columns` of `target` (as the instance holds them), the outbox row and the
     history rows if the target's row is still at `version` and, unless None, still holds
-    `provenance`; otherwise store nothing and answer False. Sets the outbox row's id."""
+    `provenance`, and `attributes` (read with their fingerprints, PostgreSQL only) are still
+    the only data attributes of their names, unchanged; otherwise store nothing and answer
+    False. Sets the outbox row's id."""
     if connection.vendor == "postgresql":
-        return _write_in_one_statement(target, version, provenance, columns, outbox, history)
+        return _write_in_one_statement(
+            target, version, provenance, attributes, columns, outbox, history
+        )
+    if attributes is not None:
+        raise ValueError("Data attribute fingerprints are checked on PostgreSQL only.")
     model = type(target)
     unchanged = {"pk": target.pk, "version": version}
     if provenance is not None:
@@ -51,7 +62,9 @@ def write_if_current(
     return True
 
 
-def _write_in_one_statement(target, version, provenance, columns, outbox, history) -> bool:
+def _write_in_one_statement(
+    target, version, provenance, attributes, columns, outbox, history
+) -> bool:
     quote = connection.ops.quote_name
     meta = type(target)._meta
     assignments, params = [], []
@@ -66,6 +79,17 @@ def _write_in_one_statement(target, version, provenance, columns, outbox, histor
         field = meta.get_field("attribute_provenance")
         conditions += f" AND {quote(field.column)} = %s"
         params.append(field.get_db_prep_value(provenance, connection))
+    if attributes is not None:
+        # The attributes of these names now, as a set of fingerprints: a changed, deleted or
+        # newly made one (of a name that was unknown) makes it differ. Ordered bytewise, as
+        # Python sorts, whatever the database's collation.
+        names = sorted({a.name for a in attributes})
+        conditions += (
+            ' AND (SELECT array_agg(md5(d::text) ORDER BY md5(d::text) COLLATE "C") '  # noqa: S608
+            f"FROM {quote(DataAttribute._meta.db_table)} AS d "
+            f"WHERE d.model = %s AND d.name IN ({', '.join(['%s'] * len(names))})) = %s"
+        )
+        params += [type(target).attribute_model, *names, sorted(a.fingerprint for a in attributes)]
     parts = [
         f"written AS (UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
         f"WHERE {conditions} RETURNING {pk})"

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .commit import write_if_current
+from .commit import FINGERPRINT_COLUMN, write_if_current
 from .context import request_id_var
 from .dependants import attribute_dependants
 from .hooks import AttributeChangeEvent, after_change_hooks
@@ -284,24 +284,56 @@ def _check_column(column: models.Field, value: Canonical, attribute: DataAttribu
     return ""
 
 
-def _attributes_named(model: str, names: list[str]):
-    # Every write runs this: as plain SQL it costs half the CPU the query built through the
-    # ORM does (issue 5's throughput target).
+def _attributes_named(model: str, names: list[str]) -> dict[str, DataAttribute]:
+    """The data attributes of `model` with these names, read now (as plain SQL: every write
+    runs this, and built through the ORM it costs twice the CPU). On PostgreSQL each comes
+    with its row's fingerprint and is kept for `_attributes_seen`."""
     if not names:
-        return []
-    return DataAttribute.objects.raw(
-        f"SELECT * FROM {DataAttribute._meta.db_table} "  # noqa: S608
-        f"WHERE model = %s AND name IN ({', '.join(['%s'] * len(names))})",
-        [model, *names],
-    )
+        return {}
+    fingerprinted = connection.vendor == "postgresql"
+    found = {
+        a.name: a
+        for a in DataAttribute.objects.raw(
+            f"SELECT d.*{FINGERPRINT_COLUMN if fingerprinted else ''} "  # noqa: S608
+            f"FROM {DataAttribute._meta.db_table} AS d "
+            f"WHERE model = %s AND name IN ({', '.join(['%s'] * len(names))})",
+            [model, *names],
+        )
+    }
+    if fingerprinted:
+        for name in names:
+            if name in found:
+                _seen_attributes[model, name] = found[name]
+            else:
+                _seen_attributes.pop((model, name), None)
+    return found
+
+
+# The data attributes this process last read, by model and name, each with its row's
+# fingerprint. A write may be worked out with them instead of reading them again: it is stored
+# only if the rows still have these fingerprints, checked in the writing statement itself
+# (`qualification.commit`), so a definition changed anywhere meanwhile is never used to store.
+_seen_attributes: dict[tuple[str, str], DataAttribute] = {}
+
+
+def _attributes_seen(model: str, names: list[str]) -> dict[str, DataAttribute]:
+    """The data attributes with these names as last read here; the ones never read, now."""
+    seen = {n: a for n in names if (a := _seen_attributes.get((model, n))) is not None}
+    if len(seen) < len(names):
+        seen.update(_attributes_named(model, [n for n in names if n not in seen]))
+    return seen
 
 
 def _parse_all(
-    model_cls: type[AttributeTarget], values: dict[str, Any], source: str
+    model_cls: type[AttributeTarget],
+    values: dict[str, Any],
+    source: str,
+    attributes: dict[str, DataAttribute] | None = None,
 ) -> tuple[
     dict[str, DataAttribute], dict[str, tuple[DataAttribute, Canonical]], list[AttributeProblem]
 ]:
-    attributes = {a.name: a for a in _attributes_named(model_cls.attribute_model, list(values))}
+    if attributes is None:
+        attributes = _attributes_named(model_cls.attribute_model, list(values))
     parsed: dict[str, tuple[DataAttribute, Canonical]] = {}
     problems: list[AttributeProblem] = []
     for name, raw in values.items():
@@ -399,26 +431,29 @@ def attributes_apply(
     if not values:
         return ApplyResult(version=target.version)
 
-    attributes, parsed, problems = _parse_all(model_cls, values, source)
-    if problems and source not in LENIENT_SOURCES:
-        raise AttributeWriteError(problems)
+    def plan(current: AttributeTarget, parse: tuple) -> _Plan:
+        return _plan(current, *parse, source, actor, expected, request_id, reason)
 
-    def plan(current: AttributeTarget) -> _Plan:
-        return _plan(
-            current, attributes, parsed, problems, source, actor, expected, request_id, reason
-        )
-
-    # Optimistically, on the state the caller loaded: stored only if nobody wrote since (one
-    # round trip on PostgreSQL). A conflict seen in that state is real: provenance versions
-    # only grow. Otherwise, or when someone did write, again on the locked row.
+    # Optimistically, on the row as the caller read it and the data attributes as this
+    # process last read them: stored only if none of them changed since, checked in the
+    # writing statement (PostgreSQL). A conflict seen in that row is real: provenance versions
+    # only grow. A problem may not be: it is decided on what is read now, as is the write if
+    # anything did change.
     if (snapshot := _working_copy(target)) is not None:
-        optimistic = plan(snapshot)
-        if _store(optimistic, snapshot, locked=False):
-            _copy_attribute_state(snapshot, target)
-            return optimistic.result
+        seen = _attributes_seen(model_cls.attribute_model, list(values))
+        parse = _parse_all(model_cls, values, source, seen)
+        if not parse[2]:
+            optimistic = plan(snapshot, parse)
+            if _store(optimistic, snapshot, locked=False, attributes=list(seen.values())):
+                _copy_attribute_state(snapshot, target)
+                return optimistic.result
+
+    parse = _parse_all(model_cls, values, source)
+    if parse[2] and source not in LENIENT_SOURCES:
+        raise AttributeWriteError(parse[2])
     with transaction.atomic():
         current = model_cls._default_manager.select_for_update().get(pk=target.pk)
-        stored = plan(current)
+        stored = plan(current, parse)
         _store(stored, current, locked=True)
     _copy_attribute_state(current, target)
     return stored.result
@@ -568,9 +603,16 @@ def _plan(current, attributes, parsed, problems, source, actor, expected, reques
     )
 
 
-def _store(plan: _Plan, current: AttributeTarget, *, locked: bool) -> bool:
-    """Store what `plan` did to `current`; False (nothing stored) if the row changed since
-    it was read. `locked`: the caller holds the row's lock, so it cannot have."""
+def _store(
+    plan: _Plan,
+    current: AttributeTarget,
+    *,
+    locked: bool,
+    attributes: list[DataAttribute] | None = None,
+) -> bool:
+    """Store what `plan` did to `current`; False (nothing stored) if the row, or one of the
+    `attributes` the plan used (when given), changed since it was read. `locked`: the caller
+    holds the row's lock, so the row cannot have."""
     if plan.result.applied:
         names = [c.attribute for c in plan.result.applied]
         outbox = _outbox_row(current, names, plan.source, plan.now)
@@ -581,6 +623,7 @@ def _store(plan: _Plan, current: AttributeTarget, *, locked: bool) -> bool:
             # changes only the provenance: both must be as read.
             version=plan.old_version,
             provenance=None if locked else plan.old_provenance,
+            attributes=attributes,
             columns=columns,
             outbox=outbox,
             history=plan.history,

@@ -41,6 +41,16 @@ def _migration_data(request):
         getattr(importlib.import_module(module), function)(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _no_data_attributes_seen():
+    """Each test starts as a fresh process would: having read no data attribute yet. (What a
+    process keeps is checked before every use, but a stale entry costs a second attempt, and
+    query counts would depend on which test ran first.)"""
+    from qualification import services
+
+    services._seen_attributes.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis():
     """Each run starts with an empty Redis database of its own (REDIS_URL points at /15 in CI)."""

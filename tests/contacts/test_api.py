@@ -269,3 +269,29 @@ def test_escaped_emoji_are_fine(client, secret):
     )
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "Ada \U0001f600"
+
+
+@pytest.mark.postgres
+def test_an_update_of_custom_attributes_is_three_statements(
+    client, secret, django_assert_num_queries
+):
+    DataAttributeFactory(name="seats", data_type=DataType.INTEGER)
+    DataAttributeFactory(name="plan_name")
+    first, second = ContactFactory(), ContactFactory()
+
+    def put(contact, seats):
+        return client.put(
+            f"/api/contacts/{contact.pk}",
+            {"custom_attributes": {"seats": seats, "plan_name": "Pro"}},
+            content_type="application/json",
+            headers=bearer(secret),
+        )
+
+    assert put(first, 1).status_code == 200  # this process reads the data attributes once
+    # The token; the contact with its tag and company ids; the write (values, history and
+    # outbox, if the contact and the attributes are still as read). Redis holds the rest.
+    with django_assert_num_queries(3):
+        response = put(second, 2)
+    assert response.json()["custom_attributes"] == {"seats": 2, "plan_name": "Pro"}
+    assert AttributeChange.objects.filter(target_id=second.pk, source="rest_api").count() == 2
+    assert Contact.objects.get(pk=second.pk).custom_attributes == {"seats": 2, "plan_name": "Pro"}

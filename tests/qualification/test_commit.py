@@ -8,8 +8,20 @@ from django.db import connection
 
 from contacts.models import Contact
 from qualification.commit import write_if_current
-from qualification.models import AttributeChange, AttributeOutbox, Outcome, Precedence
-from qualification.services import Actor, Source, attribute_resync, attributes_apply
+from qualification.models import (
+    AttributeChange,
+    AttributeOutbox,
+    DataAttribute,
+    Outcome,
+    Precedence,
+)
+from qualification.services import (
+    Actor,
+    AttributeWriteError,
+    Source,
+    attribute_resync,
+    attributes_apply,
+)
 from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +165,23 @@ def test_on_postgresql_a_write_is_one_statement(contact, django_assert_num_queri
     )
     assert AttributeChange.objects.filter(target_version=mine.version).count() == 2
     assert connection.vendor == "postgresql"
+
+
+def test_a_data_attribute_changed_elsewhere_is_read_again_before_a_value_is_stored(contact):
+    DataAttributeFactory(name="tier", data_type="options", options=["Gold", "Silver"])
+    apply(read(contact), tier="Gold")  # this process now knows "tier"
+    # Another process (no signals here: a plain UPDATE) drops an option, then archives "plan".
+    DataAttribute.objects.filter(name="tier").update(options=["Silver"])
+    with pytest.raises(AttributeWriteError) as refused:
+        apply(read(contact), tier="Gold")
+    assert refused.value.problems[0].attribute == "tier"
+
+    apply(read(contact), plan="Pro")
+    DataAttribute.objects.filter(name="plan").update(archived=True)
+    with pytest.raises(AttributeWriteError):
+        apply(read(contact), plan="Team")
+    assert read(contact).custom_attributes == {"tier": "Gold", "plan": "Pro"}
+
+    DataAttribute.objects.filter(name="plan").update(archived=False)
+    apply(read(contact), plan="Team")  # and back: what it read last is not held against it
+    assert read(contact).custom_attributes["plan"] == "Team"
