@@ -33,6 +33,8 @@ class RedisCache(django_redis.RedisCache):
         `seconds` (a running one keeps its expiry, so a window never stretches)."""
         key = self.make_and_validate_key(key)
         pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        # Start the counter at 0 with its expiry unless it runs already (SET NX works on every
+        # Redis; EXPIRE NX needs 7.0), then count: both in one MULTI, one round trip.
+        pipeline.set(key, 0, ex=seconds, nx=True)
         pipeline.incr(key)
-        pipeline.expire(key, seconds, nx=True)
-        return pipeline.execute()[0]
+        return pipeline.execute()[1]

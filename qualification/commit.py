@@ -1,6 +1,7 @@
 """How `attributes_apply` stores a write: the target's new column values, the outbox row and
-the history rows, all or nothing, and only if the target is still at the version the write was
-worked out from.
+the history rows, all or nothing, and only if the target is still as the write was worked out
+from it (its version, and on PostgreSQL every value the write read and the data attributes it
+used).
 
 On PostgreSQL that is a single statement: the UPDATE and the two INSERTs joined by a WITH
 clause, the INSERTs reading from the UPDATE's result, so they add rows only if the UPDATE
@@ -15,6 +16,7 @@ ORM's own INSERT and UPDATE would be, so a new column needs no change here.
 """
 
 import functools
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -32,40 +34,37 @@ def write_if_current(
     *,
     target: AttributeTarget,
     version: int,
-    provenance: dict | None,
+    as_read: dict[str, Any] | None,
     columns: list[str],
     outbox: AttributeOutbox,
     history: list[AttributeChange],
     attributes: list[DataAttribute] | None = None,
 ) -> bool:
     """Store `columns` of `target` (as the instance holds them), the outbox row and the
-    history rows if the target's row is still at `version` and, unless None, still holds
-    `provenance`, and `attributes` (read with their fingerprints, PostgreSQL only) are still
-    the only data attributes of their names, unchanged; otherwise store nothing and answer
-    False. Sets the outbox row's id."""
+    history rows if the target's row is still at `version`; on PostgreSQL also only if its
+    fields still hold the values in `as_read` and `attributes` (read with their fingerprints)
+    are still the only data attributes of their names, unchanged. Otherwise store nothing and
+    answer False. Sets the outbox row's id."""
     if connection.vendor == "postgresql":
-        return _write_in_one_statement(
-            target, version, provenance, attributes, columns, outbox, history
-        )
-    if attributes is not None:
-        raise ValueError("Data attribute fingerprints are checked on PostgreSQL only.")
+        # Inside a caller's transaction, a savepoint keeps a failed write from aborting it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            return _write_in_one_statement(
+                target, version, as_read, attributes, columns, outbox, history
+            )
+    if as_read is not None or attributes is not None:
+        raise ValueError("Only PostgreSQL checks values and data attributes as read.")
     model = type(target)
-    unchanged = {"pk": target.pk, "version": version}
-    if provenance is not None:
-        unchanged["attribute_provenance"] = provenance
     # No savepoint of its own: an error here is the whole write's error.
     with transaction.atomic(savepoint=False):
         values = {name: getattr(target, model._meta.get_field(name).attname) for name in columns}
-        if not model._default_manager.filter(**unchanged).update(**values):
+        if not model._default_manager.filter(pk=target.pk, version=version).update(**values):
             return False
         outbox.save(force_insert=True)
         AttributeChange.objects.bulk_create(history)
     return True
 
 
-def _write_in_one_statement(
-    target, version, provenance, attributes, columns, outbox, history
-) -> bool:
+def _write_in_one_statement(target, version, as_read, attributes, columns, outbox, history):
     quote = connection.ops.quote_name
     meta = type(target)._meta
     assignments, params = [], []
@@ -76,10 +75,10 @@ def _write_in_one_statement(
     pk, version_column = quote(meta.pk.column), quote(meta.get_field("version").column)
     conditions = f"{pk} = %s AND {version_column} = %s"
     params += [target.pk, version]
-    if provenance is not None:
-        field = meta.get_field("attribute_provenance")
-        conditions += f" AND {quote(field.column)} = %s"
-        params.append(field.get_db_prep_value(provenance, connection))
+    for name, value in (as_read or {}).items():
+        field = meta.get_field(name)
+        conditions += f" AND {quote(field.column)} IS NOT DISTINCT FROM %s"
+        params.append(field.get_db_prep_value(value, connection))
     if attributes is not None:
         # The attributes of these names now, as a set of fingerprints: a changed, deleted or
         # newly made one (of a name that was unknown) makes it differ. Ordered bytewise, as

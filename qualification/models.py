@@ -267,9 +267,9 @@ class AttributeTarget(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # The row as read, whatever the instance is changed to in memory later (a form fills
-        # it in before saving): `attributes_apply` may work a write out on this state instead
-        # of reading the row again, and stores it only if the row still is in this state.
+        # The row as read, whatever the instance's fields are set to later (a form fills them
+        # in before saving): `attributes_apply` may work a write out on this state instead of
+        # reading the row again, and stores it only if the row still holds what it read.
         instance.stored_state = (tuple(field_names), tuple(values))
         return instance
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -436,15 +436,19 @@ def attributes_apply(
 
     # Optimistically, on the row as the caller read it and the data attributes as this
     # process last read them: stored only if none of them changed since, checked in the
-    # writing statement (PostgreSQL). A conflict seen in that row is real: provenance versions
-    # only grow. A problem may not be: it is decided on what is read now, as is the write if
-    # anything did change.
+    # writing statement (PostgreSQL). A problem or a conflict found that way is decided again
+    # on what is read now, as is the write if anything did change.
     if (snapshot := _working_copy(target)) is not None:
         seen = _attributes_seen(model_cls.attribute_model, list(values))
         parse = _parse_all(model_cls, values, source, seen)
         if not parse[2]:
-            optimistic = plan(snapshot, parse)
-            if _store(optimistic, snapshot, locked=False, attributes=list(seen.values())):
+            try:
+                optimistic = plan(snapshot, parse)
+            except StaleWriteError:
+                optimistic = None  # said on what is read now, with its current values
+            if optimistic and _store(
+                optimistic, snapshot, locked=False, attributes=list(seen.values())
+            ):
                 _copy_attribute_state(snapshot, target)
                 return optimistic.result
 
@@ -454,7 +458,8 @@ def attributes_apply(
     with transaction.atomic():
         current = model_cls._default_manager.select_for_update().get(pk=target.pk)
         stored = plan(current, parse)
-        _store(stored, current, locked=True)
+        if not _store(stored, current, locked=True):  # cannot happen under the row's lock
+            raise DatabaseError(f"{model_cls.__name__} {target.pk} changed under its lock.")
     _copy_attribute_state(current, target)
     return stored.result
 
@@ -470,7 +475,9 @@ class _Plan:
     history: list[AttributeChange]
     source: str
     now: datetime
-    old_provenance: dict
+    # What the plan rests on, as it read it: the provenance and every column it read values
+    # from. The optimistic path stores only if the row still holds exactly this.
+    as_read: dict[str, Any]
 
 
 def _working_copy(target: AttributeTarget) -> AttributeTarget | None:
@@ -494,8 +501,14 @@ def _working_copy(target: AttributeTarget) -> AttributeTarget | None:
 def _plan(current, attributes, parsed, problems, source, actor, expected, request_id, reason):
     """Apply the parsed values to `current` (in memory) by precedence and write policy."""
     model_cls = type(current)
-    old_provenance = current.attribute_provenance
-    provenance = dict(old_provenance)
+    as_read = {"attribute_provenance": current.attribute_provenance}
+    for attribute, _ in parsed.values():
+        if attribute.is_standard:
+            column = model_cls.attribute_column(attribute)
+            as_read[column.name] = getattr(current, column.attname)
+        else:
+            as_read["custom_attributes"] = dict(current.custom_attributes)
+    provenance = dict(current.attribute_provenance)
     if expected is not None:
         conflicts = _conflicts(current, provenance, (a for a, _ in parsed.values()), expected)
         if conflicts:
@@ -599,7 +612,7 @@ def _plan(current, attributes, parsed, problems, source, actor, expected, reques
         history,
         source,
         now,
-        old_provenance=old_provenance,
+        as_read=as_read,
     )
 
 
@@ -619,10 +632,11 @@ def _store(
         columns = sorted(plan.changed_columns | {"attribute_provenance", "version"})
         if not write_if_current(
             target=current,
-            # Every write of values bumps the version, but a held value's pending app value
-            # changes only the provenance: both must be as read.
+            # Every write of values bumps the version, but not everything that changes a row
+            # does (a held value's pending app value, an owner's account deleted): the values
+            # the plan read must be as read, too.
             version=plan.old_version,
-            provenance=None if locked else plan.old_provenance,
+            as_read=None if locked else plan.as_read,
             attributes=attributes,
             columns=columns,
             outbox=outbox,

@@ -4,7 +4,7 @@ write out again on the locked row. Nothing written meanwhile, or typed into the 
 be lost or mistaken for the stored value."""
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from contacts.models import Contact
 from qualification.commit import write_if_current
@@ -75,6 +75,23 @@ def test_a_value_filled_into_the_instance_is_not_taken_for_the_stored_one(contac
     assert read(contact).name == "Ada King"
 
 
+def test_a_column_changed_without_a_new_version_is_not_taken_for_the_read_one(contact):
+    owner = UserFactory()
+    apply(read(contact), source=Source.ADMIN, actor=owner, owner_id=owner.pk)
+    mine = read(contact)
+    owner.delete()  # the database sets the owner to NULL; nothing bumps the version
+    assert read(contact).version == mine.version
+    result = apply(mine, source=Source.ADMIN, actor=UserFactory(), owner_id=None)
+    assert result.applied == [] and result.unchanged == ["owner_id"]
+
+
+def test_a_value_changed_in_place_in_the_instance_is_not_stored(contact):
+    mine = read(contact)
+    mine.custom_attributes["plan"] = "never validated"  # changed in place, never saved
+    apply(mine, seats=3)
+    assert read(contact).custom_attributes == {"seats": 3}
+
+
 def test_a_hold_confirmed_meanwhile_still_holds_though_the_version_stayed(contact):
     DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
     apply(read(contact), stage="Trial")
@@ -109,6 +126,14 @@ def test_a_resync_inside_the_locked_read_takes_the_released_value(contact):
     assert read(contact).custom_attributes["stage"] == "Trial"
 
 
+@pytest.mark.postgres  # SQLite does not enforce the length; its path has a savepoint anyway
+def test_inside_a_transaction_a_failed_write_leaves_it_usable(contact):
+    with transaction.atomic():
+        with pytest.raises(DatabaseError):
+            apply(read(contact), actor=Actor("api_token", "x" * 65, "Too long an id"), seats=1)
+        assert read(contact).custom_attributes == {}  # the transaction still answers
+
+
 def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
     mine = read(contact)
     apply(read(contact), plan="Pro")
@@ -119,7 +144,7 @@ def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
     stored = write_if_current(
         target=mine,
         version=mine.version - 1,
-        provenance=None,
+        as_read=None,
         columns=["custom_attributes", "version"],
         outbox=AttributeOutbox(
             target_type="contact",
@@ -153,6 +178,7 @@ def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # as in production: no transaction around the write
 def test_on_postgresql_a_write_is_one_statement(contact, django_assert_num_queries):
     mine = read(contact)
     with django_assert_num_queries(2):  # the data attributes; update, outbox and history
@@ -169,18 +195,19 @@ def test_on_postgresql_a_write_is_one_statement(contact, django_assert_num_queri
 
 def test_a_data_attribute_changed_elsewhere_is_read_again_before_a_value_is_stored(contact):
     DataAttributeFactory(name="tier", data_type="options", options=["Gold", "Silver"])
-    apply(read(contact), tier="Gold")  # this process now knows "tier"
+    apply(read(contact), tier="Silver")  # this process now knows "tier"
     # Another process (no signals here: a plain UPDATE) drops an option, then archives "plan".
     DataAttribute.objects.filter(name="tier").update(options=["Silver"])
     with pytest.raises(AttributeWriteError) as refused:
         apply(read(contact), tier="Gold")
     assert refused.value.problems[0].attribute == "tier"
+    apply(read(contact), tier="Silver")
 
     apply(read(contact), plan="Pro")
     DataAttribute.objects.filter(name="plan").update(archived=True)
     with pytest.raises(AttributeWriteError):
         apply(read(contact), plan="Team")
-    assert read(contact).custom_attributes == {"tier": "Gold", "plan": "Pro"}
+    assert read(contact).custom_attributes == {"tier": "Silver", "plan": "Pro"}
 
     DataAttribute.objects.filter(name="plan").update(archived=False)
     apply(read(contact), plan="Team")  # and back: what it read last is not held against it
