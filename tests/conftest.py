@@ -42,13 +42,17 @@ def _migration_data(request):
 
 
 @pytest.fixture(autouse=True)
-def _no_data_attributes_seen():
-    """Each test starts as a fresh process would: having read no data attribute yet. (What a
+def _fresh_process_state():
+    """Each test starts as a fresh process would: having read no data attribute yet (what a
     process keeps is checked before every use, but a stale entry costs a second attempt, and
-    query counts would depend on which test ran first.)"""
+    query counts would depend on which test ran first), and having seen no delivery mark (a
+    test's worker must not be trusted to take another test's rows)."""
+    import math
+
     from qualification import services
 
     services._seen_attributes.clear()
+    services._delivery_mark_seen_at = -math.inf
 
 
 @pytest.fixture(scope="session", autouse=True)

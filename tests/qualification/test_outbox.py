@@ -225,3 +225,50 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
     assert states[rows[1].pk].attempts == 1
     assert outbox_sweep() == 1
     assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
+
+
+@pytest.mark.celery_worker  # the delivery mark lives in Redis
+@pytest.mark.django_db
+def test_a_commit_trusts_a_delivery_mark_it_just_found(django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from qualification.services import DELIVERY_QUEUED_KEY
+
+    contact = ContactFactory()
+    cache.set(DELIVERY_QUEUED_KEY, 0, timeout=5)  # a delivery is queued or draining
+    with django_capture_on_commit_callbacks(execute=True):
+        attributes_apply(target=contact, values={"name": "A"}, source=Source.REST_API, actor=API)
+    cache.delete(DELIVERY_QUEUED_KEY)  # ... and has just finished
+    with django_capture_on_commit_callbacks(execute=True):
+        attributes_apply(target=contact, values={"name": "B"}, source=Source.REST_API, actor=API)
+    # Trusted, not asked again: no new mark, so no delivery queued by this commit. The one
+    # that cleared the mark lingers long enough to take the row (next test).
+    assert cache.get(DELIVERY_QUEUED_KEY) is None
+
+
+@pytest.mark.celery_worker  # the delivery mark lives in Redis
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_takes_rows_committed_just_after_it_cleared_its_mark(recorded_hook_calls):
+    import threading
+
+    from django.db import connection
+
+    from qualification.tasks import deliver_outbox
+
+    contact = ContactFactory()
+    AttributeOutbox.objects.update(processed_at=contact.created_at)
+
+    def commit_late():
+        # After the task found nothing and cleared the mark; within the time a commit that
+        # saw the mark before may trust it.
+        time.sleep(0.1)
+        AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
+        connection.close()
+
+    late = threading.Thread(target=commit_late)
+    late.start()
+    try:
+        assert deliver_outbox(0) == 1
+    finally:
+        late.join()
+    assert [e.target_id for e in recorded_hook_calls] == [contact.pk]
