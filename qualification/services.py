@@ -744,6 +744,7 @@ DELIVERY_MARK_SECONDS = 5
 # commits that trusted the mark until just before it was cleared.
 DELIVERY_MARK_TRUST_SECONDS = 0.1
 DELIVERY_LINGER_SECONDS = 0.25
+assert DELIVERY_LINGER_SECONDS > DELIVERY_MARK_TRUST_SECONDS * 2, "the linger must outlast trust"
 _delivery_mark_seen_at = -math.inf
 
 

@@ -43,7 +43,7 @@ def deliver_outbox(outbox_id: int) -> int:
         # nobody else has queued a delivery since. Rows another delivery holds are its own;
         # rows that failed before are the sweeper's.
         cache.delete(queued_key)
-        if gather:
+        if settings.REDIS_URL:
             # Commits that found the mark set just before it was cleared may trust it a while
             # longer and queue nothing: wait that out, then look for their rows.
             time.sleep(services.DELIVERY_LINGER_SECONDS)

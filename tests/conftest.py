@@ -53,6 +53,16 @@ def _fresh_process_state():
 
     services._seen_attributes.clear()
     services._delivery_mark_seen_at = -math.inf
+    if ON_REDIS:
+        # Nor do earlier tests' leftovers: tasks they queued and no worker ran (a delivery
+        # lingers before it stops, so a worker stopped early leaves some), and the "delivery
+        # queued" mark they may have left set.
+        from django.core.cache import cache
+
+        from config.celery import app
+
+        app.control.purge()
+        cache.delete(services.DELIVERY_QUEUED_KEY)
 
 
 @pytest.fixture(scope="session", autouse=True)
