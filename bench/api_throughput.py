@@ -43,8 +43,8 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--connections", type=int, default=16)
-    # Three per core: a worker waits on PostgreSQL and Redis for about half of each request.
-    parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
+    # Two per core: measured best on two cores (470-546/s against 440-466 with six, 416 with 8).
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     # sync, as the README's production command: on this machine gthread's keep-alive
     # handling left workers idle for up to a second at a time under this load (about 160
