@@ -396,10 +396,11 @@ def _write_value(target: AttributeTarget, attribute: DataAttribute, value: Canon
         column = type(target).attribute_column(attribute)
         setattr(target, column.attname, to_column(attribute.data_type, value))
         return column.name
-    if value is None:
-        target.custom_attributes.pop(attribute.name, None)
-    else:
-        target.custom_attributes[attribute.name] = value
+    # A new dict, never a change in place: the one read may still be needed as it was read.
+    custom = {k: v for k, v in target.custom_attributes.items() if k != attribute.name}
+    if value is not None:
+        custom[attribute.name] = value
+    target.custom_attributes = custom
     return "custom_attributes"
 
 
@@ -495,9 +496,7 @@ def _working_copy(target: AttributeTarget) -> AttributeTarget | None:
         or len(stored[0]) != len(model_cls._meta.concrete_fields)
     ):
         return None
-    working = model_cls.from_db(target._state.db, *stored)
-    working.custom_attributes = dict(working.custom_attributes)
-    return working
+    return model_cls.from_db(target._state.db, *stored)
 
 
 def _plan(current, attributes, parsed, problems, source, actor, expected, request_id, reason):
@@ -509,7 +508,7 @@ def _plan(current, attributes, parsed, problems, source, actor, expected, reques
             column = model_cls.attribute_column(attribute)
             as_read[column.name] = getattr(current, column.attname)
         else:
-            as_read["custom_attributes"] = dict(current.custom_attributes)
+            as_read["custom_attributes"] = current.custom_attributes
     provenance = dict(current.attribute_provenance)
     if expected is not None:
         conflicts = _conflicts(current, provenance, (a for a, _ in parsed.values()), expected)
