@@ -66,8 +66,8 @@ def seed(count: int) -> tuple[list[int], str]:
     from django.utils import timezone
 
     from contacts.models import Contact
-    from inbox.tokens import api_token_create
     from qualification.models import DataAttribute
+    from workspace.tokens import api_token_create
 
     DataAttribute.objects.create(model="contact", name="seats", label="Seats", data_type="integer")
     DataAttribute.objects.create(

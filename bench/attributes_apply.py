@@ -33,7 +33,8 @@ def run(args) -> None:
     from contacts.models import Contact
     from contacts.services import contact_create
     from qualification.models import DataAttribute
-    from qualification.services import Actor, Source, attributes_apply
+    from qualification.services import attributes_apply
+    from qualification.sources import Actor, Source
 
     print(f"{environment_line()}  changes: {args.changes}")
     for name, data_type in [

@@ -204,7 +204,8 @@ def measure_lag(args) -> None:
     from contacts.models import Contact
     from contacts.services import contact_create
     from qualification.models import AttributeOutbox
-    from qualification.services import Actor, outbox_sweep
+    from qualification.outbox.delivery import outbox_sweep
+    from qualification.sources import Actor
 
     actor = Actor("api_token", "bench", "Benchmark")
     ids = []

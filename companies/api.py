@@ -11,14 +11,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import (
-    ApiError,
-    api_actor,
-    attribute_values,
-    require_scope,
-    unix,
-)
-from qualification.services import Source, attributes_apply
+from core.api import ApiError, require_scope, unix
+from qualification.api_support import api_actor, attribute_values
+from qualification.services import attributes_apply
+from qualification.sources import Source
 from qualification.values import parse_id
 
 from .models import Company

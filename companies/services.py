@@ -3,7 +3,8 @@ from typing import Any
 from django.db import transaction
 
 from qualification.models import Tag
-from qualification.services import Actor, attributes_apply, target_deleted, target_touch
+from qualification.services import attributes_apply, target_deleted, target_touch
+from qualification.sources import Actor
 
 from .models import Company
 

@@ -13,15 +13,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from inbox.tokens import api_token_check
-from qualification.services import AttributeWriteError
-
-from .api_support import (  # noqa: F401  (re-exported for the middleware and URLs)
-    ApiError,
-    attribute_write_error,
-    error_body,
-    error_response,
-)
+from core.api import ApiError, error_body, error_response  # noqa: F401  (the middleware uses these)
+from qualification.api_support import attribute_write_error
+from qualification.results import AttributeWriteError
+from workspace.tokens import api_token_check
 
 SUPPORTED_VERSIONS = {
     *(f"1.{minor}" for minor in range(5)),

@@ -3,7 +3,7 @@ import logging
 import re
 import uuid
 
-from qualification.context import request_id_var
+from core.request_context import request_id_var
 
 logger = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")

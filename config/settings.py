@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "ninja",
+    "workspace",
     "qualification",
     "companies",
     "contacts",
@@ -143,7 +144,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "switchboard",
         }

@@ -38,5 +38,6 @@ urlpatterns = [
     path("attributes/", include("qualification.urls")),
     path("", include("contacts.urls")),
     path("", include("inbox.urls")),
+    path("", include("workspace.urls")),
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False), name="home"),
 ]

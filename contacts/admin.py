@@ -3,7 +3,8 @@ from django.utils import timezone
 
 from qualification.admin import AttributeTargetAdmin, ReadOnlyAdmin
 from qualification.models import Tag
-from qualification.services import Source, target_touch
+from qualification.services import target_touch
+from qualification.sources import Source
 
 from .models import (
     CompanyMembership,

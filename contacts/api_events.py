@@ -8,9 +8,10 @@ from django.utils.http import urlencode
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import ApiError, api_actor, require_scope, unix
-from config.cursors import cursor_decode, cursor_encode
-from qualification.services import Source
+from core.api import ApiError, require_scope, unix
+from core.cursors import cursor_decode, cursor_encode
+from qualification.api_support import api_actor
+from qualification.sources import Source
 
 from .models import Contact, Event, EventSummary
 from .selectors import contact_event_summaries, contact_events, contact_find

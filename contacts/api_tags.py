@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from pydantic import ValidationError as PydanticValidationError
 
 from companies.models import Company
-from config.api_support import ApiError, require_scope, unix
+from core.api import ApiError, require_scope, unix
 from qualification.models import Tag
-from qualification.services import Source, TagNameTaken, tag_find_or_create, tag_rename
+from qualification.services import TagNameTaken, tag_find_or_create, tag_rename
+from qualification.sources import Source
 from qualification.values import parse_id
 
 from .api import contact_or_404

@@ -6,7 +6,7 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from qualification.dependants import register_dependants_check
-        from qualification.hooks import register_after_change
+        from qualification.outbox.hooks import register_after_change
         from qualification.targets import TargetKind, register_target
 
         from .models import Contact

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from qualification.hooks import AttributeChangeEvent
+from qualification.outbox.hooks import AttributeChangeEvent
 
 from .filters import json_array_has
 from .models import CompanyMembership, Contact, ContactListEntry, Segment, SegmentMembership

@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.cursors import SEPARATOR, cursor_decode, cursor_encode
+from core.cursors import SEPARATOR, cursor_decode, cursor_encode
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 from qualification.values import parse_id
 

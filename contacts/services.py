@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from companies.models import Company
 from companies.services import company_tag, company_untag
-from qualification.context import request_id_var
+from core.request_context import request_id_var
 from qualification.models import AttributeModel, DataAttribute, Tag
+from qualification.results import AttributeWriteError
 from qualification.services import (
-    Actor,
-    AttributeWriteError,
     attributes_apply,
     tag_find_or_create,
     tag_named,
@@ -23,6 +22,7 @@ from qualification.services import (
     target_touch,
     targets_touch,
 )
+from qualification.sources import Actor
 
 from .models import CompanyMembership, Contact, Event, EventSummary, Role, Segment
 

@@ -14,17 +14,17 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import ApiError, require_scope, unix
 from contacts.api import contact_or_404
 from contacts.models import Contact
 from contacts.selectors import contact_find
+from core.api import ApiError, require_scope, unix
+from core.pagination import decode_cursor, keyset_page
 from qualification.values import parse_id
 
 from . import selectors, services
 from .bodies import html_to_text, text_to_html
 from .forms import BODY_MAX_LENGTH
 from .models import Conversation, ConversationPart, ConversationState, PartKind
-from .pagination import decode_cursor, keyset_page
 
 router = Router(tags=["Conversations"])
 

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 
 from contacts.models import Contact
 
@@ -94,42 +93,3 @@ class ConversationPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} in {self.conversation_id}"
-
-
-class ApiToken(models.Model):
-    """An access token for the REST API. Only a SHA-256 digest of the secret is stored; the
-    secret is shown once, when the token is made. Tokens are long random strings, so a plain
-    hash is enough (a slow password hash would only slow every request down)."""
-
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, db_index=True, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    scopes = models.JSONField(default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "API token"
-        constraints = [
-            # Names are how admins tell tokens apart in the list and in history ("Zapier"
-            # vs "zapier" would be indistinguishable), and a resubmitted create form then
-            # fails instead of silently making a twin. Revoked tokens free their name.
-            models.UniqueConstraint(
-                Lower("name"),
-                condition=Q(revoked_at__isnull=True),
-                name="apitoken_active_name_unique",
-                violation_error_message="An active token already has this name.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None

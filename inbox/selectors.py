@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -12,7 +12,7 @@ from qualification.selectors import (
     qualification_attributes_by_model,
 )
 
-from .models import ApiToken, Conversation, ConversationPart, ConversationState, PartKind
+from .models import Conversation, ConversationPart, ConversationState, PartKind
 
 API_PARTS_LIMIT = 500
 _EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
@@ -87,15 +87,6 @@ def customer_panel(
         if company
         else [],
     }
-
-
-def api_tokens_for_settings() -> list[ApiToken]:
-    """Every token for the settings page, active ones first, in one query."""
-    return list(
-        ApiToken.objects.select_related("created_by").order_by(
-            F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"
-        )
-    )
 
 
 # The REST API -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import token_views, views
+from . import views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -17,10 +17,4 @@ urlpatterns = [
     ),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
-    path("settings/api-tokens/", token_views.api_tokens, name="api-tokens"),
-    path(
-        "settings/api-tokens/<int:pk>/revoke/",
-        token_views.api_token_revoke_view,
-        name="api-token-revoke",
-    ),
 ]

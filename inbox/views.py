@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from companies.models import Company
 from contacts.models import Contact
 from contacts.selectors import contact_event_summaries, contact_events
+from core.pagination import keyset_page
 from qualification.selectors import (
     HISTORY_SOURCES,
     all_attributes,
@@ -21,7 +22,6 @@ from . import services
 from .filters import ConversationFilter
 from .forms import AssignForm, PartForm, SnoozeForm
 from .models import Conversation
-from .pagination import keyset_page
 from .selectors import (
     conversation_for_page,
     customer_panel,

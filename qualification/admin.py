@@ -20,11 +20,9 @@ from .models import (
     QualificationItem,
     Tag,
 )
+from .results import Provenance, StaleWriteError
 from .services import (
     DataAttributeError,
-    Provenance,
-    Source,
-    StaleWriteError,
     attributes_apply,
     attributes_check,
     attributes_conflicts,
@@ -34,6 +32,7 @@ from .services import (
     qualification_item_remove,
     target_touch,
 )
+from .sources import Source
 
 # Attribute targets (contacts, companies) --------------------------------------------------------
 

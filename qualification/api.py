@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
-from config.api_support import ApiError, require_scope, unix
+from core.api import ApiError, require_scope, unix
 
 from .models import AttributeModel, DataAttribute, DataType
 from .selectors import data_attributes_listed

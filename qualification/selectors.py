@@ -17,7 +17,8 @@ from .models import (
     Precedence,
     QualificationItem,
 )
-from .services import MANUAL_SOURCES, Provenance, Source, source_label
+from .results import Provenance
+from .sources import HISTORY_SOURCE_CHOICES, MANUAL_SOURCES, Source, source_label
 from .values import Canonical
 
 APP_POLICY_FIELDS = ("api_writable", "messenger_writable", "apps_writable")
@@ -209,17 +210,8 @@ def attribute_history(
     return list(changes.select_related("attribute").order_by("-id")[:limit])
 
 
-HISTORY_SOURCES = [
-    ("", "All sources"),
-    (Source.QUALIFICATION, "Teammates in conversations"),
-    (Source.ADMIN, "Admin"),
-    (Source.MESSENGER, "Messenger"),
-    (Source.MESSENGER_VERIFIED, "Messenger (verified)"),
-    (Source.REST_API, "REST API"),
-    (Source.CSV_IMPORT, "CSV imports"),
-    (Source.WORKFLOW, "Workflows"),
-    ("app", "Apps"),
-]
+# The history page filters by these: every source, and every app as one.
+HISTORY_SOURCES = HISTORY_SOURCE_CHOICES
 
 
 def display_history_value(change: AttributeChange, value: Any, teammates=None) -> str:

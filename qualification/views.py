@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .forms import AttributeValueForm, unchanged_datetime
 from .models import DataAttribute
+from .results import AttributeWriteError, StaleWriteError
 from .selectors import (
     HISTORY_SOURCES,
     AttributeRow,
@@ -21,13 +22,8 @@ from .selectors import (
     attribute_rows,
     format_value,
 )
-from .services import (
-    AttributeWriteError,
-    Source,
-    StaleWriteError,
-    attribute_resync,
-    attributes_apply,
-)
+from .services import attribute_resync, attributes_apply
+from .sources import Source
 from .targets import TargetKind, target_kind
 from .values import InvalidValue, parse_value
 

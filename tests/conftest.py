@@ -32,13 +32,10 @@ def _migration_data(request):
     request.getfixturevalue("transactional_db")
     from django.apps import apps
 
-    for module, function in (
-        ("qualification.migrations.0002_standard_attributes", "seed"),
-        ("inbox.migrations.0002_roles", "create_roles"),
-        ("inbox.migrations.0003_segment_roles", "grant"),
-        ("inbox.migrations.0005_api_token_roles", "grant"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)
+    from workspace.roles import roles_sync
+
+    importlib.import_module("qualification.migrations.0002_standard_attributes").seed(apps, None)
+    roles_sync(apps)
 
 
 @pytest.fixture(autouse=True)
@@ -47,22 +44,17 @@ def _fresh_process_state():
     process keeps is checked before every use, but a stale entry costs a second attempt, and
     query counts would depend on which test ran first), and having seen no delivery mark (a
     test's worker must not be trusted to take another test's rows)."""
-    import math
+    from qualification.outbox.enqueue import forget_delivery_mark
+    from qualification.services.validation import forget_seen_attributes
 
-    from qualification import services
-
-    services._seen_attributes.clear()
-    services._delivery_mark_seen_at = -math.inf
+    forget_seen_attributes()
+    forget_delivery_mark()
     if ON_REDIS:
         # Nor do earlier tests' leftovers: tasks they queued and no worker ran (a delivery
-        # lingers before it stops, so a worker stopped early leaves some), and the "delivery
-        # queued" mark they may have left set.
-        from django.core.cache import cache
-
+        # lingers before it stops, so a worker stopped early leaves some).
         from config.celery import app
 
         app.control.purge()
-        cache.delete(services.DELIVERY_QUEUED_KEY)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -107,7 +99,7 @@ def celery_worker(start_celery_worker):
 @pytest.fixture
 def recorded_hook_calls():
     """Register an after-change hook that records every event it receives."""
-    from qualification.hooks import register_after_change, unregister_after_change
+    from qualification.outbox.hooks import register_after_change, unregister_after_change
 
     calls = []
     lock = threading.Lock()

@@ -18,7 +18,7 @@ from contacts.models import (
     Segment,
     SegmentMembership,
 )
-from inbox.models import ApiToken, Conversation, ConversationPart, PartKind
+from inbox.models import Conversation, ConversationPart, PartKind
 from qualification.models import (
     AttributeChange,
     AttributeOutbox,
@@ -27,7 +27,9 @@ from qualification.models import (
     QualificationItem,
     Tag,
 )
-from qualification.services import Actor, Source, attributes_apply
+from qualification.services import attributes_apply
+from qualification.sources import Actor, Source
+from workspace.models import ApiToken
 
 FACTORY_ACTOR = Actor("system", "factory", "Test factory")
 
@@ -241,7 +243,7 @@ class EventSummaryFactory(DjangoModelFactory):
 
 
 class ApiTokenFactory(DjangoModelFactory):
-    """A token row; use inbox.tokens.api_token_create when the test needs the secret."""
+    """A token row; use workspace.tokens.api_token_create when the test needs the secret."""
 
     class Meta:
         model = ApiToken

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from config.wsgi import application
-from inbox.tokens import SCOPES, api_token_create
 from tests.factories import CompanyFactory, ContactFactory, TagFactory
+from workspace.tokens import SCOPES, api_token_create
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""config.cache: Django's Redis cache, sharing its clients, with a one-round-trip window counter."""
+"""core.cache: Django's Redis cache, sharing its clients, with a one-round-trip window counter."""
 
 import pytest
 from django.core.cache import cache

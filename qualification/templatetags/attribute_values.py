@@ -2,7 +2,7 @@ from django import template
 
 from qualification.models import AttributeChange
 from qualification.selectors import display_history_value
-from qualification.services import source_label
+from qualification.sources import source_label
 
 register = template.Library()
 

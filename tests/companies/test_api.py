@@ -2,11 +2,11 @@ import pytest
 
 from companies.models import Company
 from contacts.models import ContactListEntry
-from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataType
-from qualification.services import outbox_deliver
+from qualification.outbox.delivery import outbox_deliver
 from tests.api_helpers import bearer
 from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory
+from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 ALL = ["contacts:read", "contacts:write", "companies:read", "companies:write"]

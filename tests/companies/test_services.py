@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from companies.models import Company
 from companies.services import company_create, company_tag, company_untag
 from qualification.models import AttributeOutbox
-from qualification.services import Actor, AttributeWriteError, Source
+from qualification.results import AttributeWriteError
+from qualification.sources import Actor, Source
 from tests.factories import CompanyFactory, TagFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from contacts.models import ContactListEntry
 from qualification.models import AttributeOutbox, Tag
-from qualification.services import outbox_deliver
+from qualification.outbox.delivery import outbox_deliver
 from tests.factories import ContactFactory, SegmentFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from contacts.models import Contact
-from inbox.tokens import api_token_create, api_token_revoke
 from qualification.models import AttributeChange, DataType
 from tests.api_helpers import bearer, error_of
 from tests.factories import ContactFactory, DataAttributeFactory
+from workspace.tokens import api_token_create, api_token_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_list_pages_by_cursor(client, secret):
 def test_tokens_are_stored_hashed_and_printed_once(capsys):
     call_command("create_api_token", "--name", "CLI", "--scopes", "contacts:read")
     secret = capsys.readouterr().out.strip()
-    from inbox.models import ApiToken
+    from workspace.models import ApiToken
 
     token = ApiToken.objects.get(name="CLI")
     assert secret.startswith("sb_") and secret not in (token.digest, token.prefix)
@@ -216,12 +216,12 @@ def test_the_official_sdk_works_against_the_api(intercom):
 
 
 def test_admin_makes_a_token_shows_it_once_and_revokes_it(client):
-    from inbox.models import ApiToken
     from tests.factories import UserFactory
+    from workspace.models import ApiToken
 
     client.force_login(UserFactory(username="boss", role="Admin"))
     response = client.post(
-        "/admin/inbox/apitoken/add/",
+        "/admin/workspace/apitoken/add/",
         {"name": "Zapier", "scopes": ["contacts:read", "contacts:write"]},
         follow=True,
     )
@@ -231,7 +231,7 @@ def test_admin_makes_a_token_shows_it_once_and_revokes_it(client):
     assert token.scopes == ["contacts:read", "contacts:write"] and token.digest not in page
     assert client.get("/api/contacts", headers=bearer(secret)).status_code == 200
     client.post(
-        "/admin/inbox/apitoken/",
+        "/admin/workspace/apitoken/",
         {"action": "revoke", "_selected_action": [token.pk]},
     )
     assert client.get("/api/contacts", headers=bearer(secret)).status_code == 401
@@ -241,7 +241,7 @@ def test_teammates_cannot_see_tokens(client):
     from tests.factories import UserFactory
 
     client.force_login(UserFactory(username="tim", role="Teammate"))
-    assert client.get("/admin/inbox/apitoken/").status_code == 403
+    assert client.get("/admin/workspace/apitoken/").status_code == 403
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from contacts.models import Event, EventSummary, Role
 from contacts.services import event_track
-from inbox.tokens import api_token_create
-from qualification.services import Actor, Source
+from qualification.sources import Actor, Source
 from tests.api_helpers import bearer, error_of
 from tests.factories import ContactFactory, EventFactory
+from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from django.test import override_settings
 
 from contacts.models import Contact, Event, EventSummary, Role
 from inbox.models import Conversation
-from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataType
 from tests.api_helpers import bearer, error_of
 from tests.factories import (
@@ -21,6 +20,7 @@ from tests.factories import (
     SegmentMembershipFactory,
     TagFactory,
 )
+from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

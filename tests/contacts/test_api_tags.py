@@ -7,9 +7,8 @@ import pytest
 
 from companies.models import Company
 from contacts.models import ContactListEntry
-from inbox.tokens import api_token_create
 from qualification.models import AttributeOutbox, Tag
-from qualification.services import outbox_deliver
+from qualification.outbox.delivery import outbox_deliver
 from tests.api_helpers import bearer, error_of
 from tests.factories import (
     CompanyFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     SegmentMembershipFactory,
     TagFactory,
 )
+from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 ALL = ["contacts:read", "contacts:write", "tags:read", "tags:write"]

@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from contacts.models import CompanyMembership, Contact, Role
 from contacts.services import contact_company_attach, contact_create
 from qualification.models import AttributeChange
-from qualification.services import Actor, AttributeWriteError, Source
+from qualification.results import AttributeWriteError
+from qualification.sources import Actor, Source
 from tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,9 @@ from contacts.services import (
     segment_create,
 )
 from qualification.models import AttributeOutbox, DataType
-from qualification.services import Actor, Source, attributes_apply, outbox_deliver
+from qualification.outbox.delivery import outbox_deliver
+from qualification.services import attributes_apply
+from qualification.sources import Actor, Source
 from tests.factories import (
     CompanyFactory,
     ContactFactory,

@@ -9,7 +9,8 @@ from config.celery import app
 from contacts.models import ContactListEntry
 from contacts.projection import contact_list_project
 from qualification.models import AttributeOutbox
-from qualification.services import Actor, attributes_apply
+from qualification.services import attributes_apply
+from qualification.sources import Actor
 from qualification.tasks import deliver_outbox, sweep_outbox
 from tests.factories import ContactFactory, UserFactory
 

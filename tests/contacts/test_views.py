@@ -6,7 +6,9 @@ from django.utils import timezone
 from contacts.models import Segment
 from contacts.projection import segment_populate
 from qualification.models import DataType
-from qualification.services import Actor, attributes_apply, outbox_deliver
+from qualification.outbox.delivery import outbox_deliver
+from qualification.services import attributes_apply
+from qualification.sources import Actor
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,

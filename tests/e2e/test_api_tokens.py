@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from inbox.models import ApiToken
 from tests.factories import UserFactory
+from workspace.models import ApiToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contacts.services import event_track
-from qualification.services import Actor, Source
+from qualification.sources import Actor, Source
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

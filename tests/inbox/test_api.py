@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from inbox import services
 from inbox.models import Conversation, ConversationPart, ConversationState, PartKind
-from inbox.tokens import api_token_create
 from tests.api_helpers import bearer, error_of
 from tests.factories import (
     ContactFactory,
     ConversationFactory,
     UserFactory,
 )
+from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

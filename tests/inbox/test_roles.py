@@ -157,7 +157,8 @@ def test_admin_form_shows_write_path_errors_beside_the_field(client):
 
 
 def test_admin_form_refuses_a_stale_save(client):
-    from qualification.services import Actor, attributes_apply
+    from qualification.services import attributes_apply
+    from qualification.sources import Actor
 
     agent = UserFactory(role="Teammate")
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})

@@ -273,7 +273,8 @@ def test_pages_require_login(client, conversation):
 
 
 def test_contact_page_shows_everything_with_a_filterable_timeline(client, agent, conversation):
-    from qualification.services import Actor, attributes_apply
+    from qualification.services import attributes_apply
+    from qualification.sources import Actor
 
     contact = conversation.contact
     attributes_apply(
@@ -304,7 +305,7 @@ def test_contact_page_shows_event_summaries_and_recent_events_with_metadata(
     client, agent, conversation
 ):
     from contacts.services import event_track
-    from qualification.services import Actor
+    from qualification.sources import Actor
 
     contact = conversation.contact
     at = timezone.now().replace(microsecond=0) - timedelta(hours=2)

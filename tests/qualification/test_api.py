@@ -4,7 +4,6 @@ refused request wrote nothing), and the official python-intercom SDK against a l
 import pytest
 
 from contacts.models import Contact
-from inbox.tokens import api_token_create
 from qualification.models import AttributeChange, DataAttribute, DataType
 from tests.api_helpers import bearer, error_of
 from tests.factories import (
@@ -14,6 +13,7 @@ from tests.factories import (
     SegmentFactory,
     UserFactory,
 )
+from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

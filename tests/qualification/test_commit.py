@@ -15,13 +15,9 @@ from qualification.models import (
     Outcome,
     Precedence,
 )
-from qualification.services import (
-    Actor,
-    AttributeWriteError,
-    Source,
-    attribute_resync,
-    attributes_apply,
-)
+from qualification.results import AttributeWriteError
+from qualification.services import attribute_resync, attributes_apply
+from qualification.sources import Actor, Source
 from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,9 @@ from django.db import connection
 
 from contacts.models import Contact
 from qualification.models import AttributeChange, Outcome
-from qualification.services import Actor, Source, StaleWriteError, attributes_apply
+from qualification.results import StaleWriteError
+from qualification.services import attributes_apply
+from qualification.sources import Actor, Source
 from tests.factories import ContactFactory, DataAttributeFactory
 
 pytestmark = [

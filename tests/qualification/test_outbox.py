@@ -6,15 +6,11 @@ from django.conf import settings
 from django.db import transaction
 
 from contacts.models import Contact
-from qualification.hooks import register_after_change, unregister_after_change
 from qualification.models import AttributeOutbox
-from qualification.services import (
-    Actor,
-    Source,
-    attributes_apply,
-    outbox_deliver,
-    outbox_sweep,
-)
+from qualification.outbox.delivery import outbox_deliver, outbox_sweep
+from qualification.outbox.hooks import register_after_change, unregister_after_change
+from qualification.services import attributes_apply
+from qualification.sources import Actor, Source
 from tests.factories import AttributeOutboxFactory, ContactFactory
 
 API = Actor("api_token", "1", "Sync")
@@ -148,7 +144,7 @@ def test_one_bad_row_does_not_hold_up_the_others(recorded_hook_calls):
 
 @pytest.mark.django_db
 def test_a_row_that_keeps_failing_is_left_for_an_operator():
-    from qualification.services import OUTBOX_MAX_ATTEMPTS
+    from qualification.outbox.delivery import OUTBOX_MAX_ATTEMPTS
 
     contact = ContactFactory()
     AttributeOutbox.objects.all().delete()
@@ -232,7 +228,7 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
 def test_a_commit_trusts_a_delivery_mark_it_just_found(django_capture_on_commit_callbacks):
     from django.core.cache import cache
 
-    from qualification.services import DELIVERY_QUEUED_KEY
+    from qualification.outbox.enqueue import DELIVERY_QUEUED_KEY
 
     contact = ContactFactory()
     cache.set(DELIVERY_QUEUED_KEY, 0, timeout=5)  # a delivery is queued or draining

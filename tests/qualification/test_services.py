@@ -3,17 +3,11 @@ from datetime import UTC, datetime
 import pytest
 
 from contacts.models import Contact
-from qualification.context import request_id_var
+from core.request_context import request_id_var
 from qualification.models import AttributeChange, AttributeOutbox, DataType, Outcome, Precedence
-from qualification.services import (
-    LENIENT_SOURCES,
-    Actor,
-    AttributeWriteError,
-    Source,
-    StaleWriteError,
-    attribute_resync,
-    attributes_apply,
-)
+from qualification.results import AttributeWriteError, StaleWriteError
+from qualification.services import attribute_resync, attributes_apply
+from qualification.sources import LENIENT_SOURCES, Actor, Source
 from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from contacts.models import Contact
 from qualification.models import AttributeChange, DataType, Precedence
-from qualification.services import Actor, Source, attributes_apply
+from qualification.services import attributes_apply
+from qualification.sources import Actor, Source
 from tests.conftest import ON_POSTGRES
 from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
 

@@ -21,7 +21,8 @@ from contacts.services import contact_company_attach, contact_create, contact_ta
 from inbox.models import ConversationPart, PartKind
 from inbox.services import conversation_close, conversation_part_add, conversation_start
 from qualification.models import DataAttribute, Precedence, QualificationItem, Tag
-from qualification.services import Actor, Source, attributes_apply
+from qualification.services import attributes_apply
+from qualification.sources import Actor, Source
 
 DEMO_PASSWORD = "demo"
 TEAMMATES = [

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from config.cursors import cursor_decode, cursor_encode
+from core.cursors import cursor_decode, cursor_encode
 
 
 def encode_cursor(moment: datetime, pk: int) -> str:

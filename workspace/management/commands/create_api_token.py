@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from inbox.tokens import SCOPES, api_token_create
+from workspace.tokens import SCOPES, api_token_create
 
 
 class Command(BaseCommand):

@@ -23,8 +23,8 @@ from .tokens import (
     describe_scopes,
 )
 
-PAGE = "inbox/api_tokens.html"
-VIEW, ADD, CHANGE = "inbox.view_apitoken", "inbox.add_apitoken", "inbox.change_apitoken"
+PAGE = "workspace/api_tokens.html"
+VIEW, ADD, CHANGE = "workspace.view_apitoken", "workspace.add_apitoken", "workspace.change_apitoken"
 
 
 def _scope_grid(form: ApiTokenCreateForm) -> list[dict]:
@@ -111,7 +111,7 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.select_related("created_by"), pk=pk)
     if request.method == "GET":
         context = {"title": f"Revoke {token.name}", "section": "api-tokens"}
-        return render(request, "inbox/api_token_revoke.html", context | {"token": token})
+        return render(request, "workspace/api_token_revoke.html", context | {"token": token})
     revoked = api_token_revoke(token=token)
     if revoked:
         note = f"Revoked “{token.name}”. The API refuses it from now on (401 Unauthorized)."

@@ -1,0 +1,26 @@
+"""Outbox rows: written in the same transaction as the change they announce, and handed to
+delivery once that transaction commits."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from ..models import AttributeOutbox, AttributeTarget
+from .enqueue import enqueue_delivery
+
+
+def outbox_row(target: AttributeTarget, names: list[str], source: str, now: datetime):
+    return AttributeOutbox(
+        target_type=type(target).attribute_model,
+        target_id=target.pk,
+        target_version=target.version,
+        attribute_names=names,
+        source=source,
+        created_at=now,
+    )
+
+
+def outbox_write(target: AttributeTarget, names: list[str], source: str, now: datetime) -> None:
+    row = outbox_row(target, names, source, now)
+    row.save(force_insert=True)
+    transaction.on_commit(lambda: enqueue_delivery(row.pk))

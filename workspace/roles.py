@@ -1,0 +1,69 @@
+"""The three roles a teammate can have, as Django groups holding explicit permissions.
+
+- Viewer reads everything (but API tokens) and edits nothing.
+- Teammate also edits contact and company data, tags, company links, conversations and saves
+  segments.
+- Admin can do everything, including data attributes, the qualification-data list, teammates,
+  roles and API tokens; nobody may add, change or delete history or the outbox by hand.
+
+`roles_sync` makes the groups hold exactly these permissions. Migrations call it with their
+historical app registry, and so does the test suite after a test that emptied the tables.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+VIEWER, TEAMMATE, ADMIN = "Viewer", "Teammate", "Admin"
+ROLES = (ADMIN, TEAMMATE, VIEWER)
+ROLE_DESCRIPTIONS = {
+    ADMIN: "Everything, including data attributes, the qualification list, teammates and roles",
+    TEAMMATE: "Read everything; edit contact and company data and conversations",
+    VIEWER: "Read everything, edit nothing",
+}
+
+APPS = ("workspace", "qualification", "companies", "contacts", "inbox")
+# Admins only, even to look at: a token's name and scopes say what can reach the data.
+ADMIN_ONLY = {("workspace", "apitoken")}
+# What a Teammate may add and change, by app and model.
+TEAMMATE_EDITS = {
+    ("contacts", "contact"),
+    ("contacts", "companymembership"),
+    ("contacts", "segment"),
+    ("companies", "company"),
+    ("qualification", "tag"),
+    ("inbox", "conversation"),
+    ("inbox", "conversationpart"),
+}
+# Written only by the system; readable by every role.
+APPEND_ONLY = {("qualification", "attributechange"), ("qualification", "attributeoutbox")}
+
+
+def roles_sync(apps) -> None:
+    """Create the roles and give each exactly its permissions (idempotent)."""
+    for app_config in apps.get_app_configs():
+        # Permissions are normally made after all migrations; make them now.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = original
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    grants: dict[str, list] = {role: [] for role in ROLES}
+    ours = Permission.objects.filter(content_type__app_label__in=APPS).select_related(
+        "content_type"
+    )
+    for permission in ours:
+        model = (permission.content_type.app_label, permission.content_type.model)
+        action = permission.codename.split("_", 1)[0]
+        if action == "view":
+            grants[ADMIN].append(permission)
+            if model not in ADMIN_ONLY:
+                grants[TEAMMATE].append(permission)
+                grants[VIEWER].append(permission)
+        elif model not in APPEND_ONLY:
+            grants[ADMIN].append(permission)
+            if model in TEAMMATE_EDITS and action in ("add", "change"):
+                grants[TEAMMATE].append(permission)
+    grants[ADMIN] += list(Permission.objects.filter(content_type__app_label="auth"))
+    for role, permissions in grants.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions)
