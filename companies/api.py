@@ -200,7 +200,9 @@ def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
 @router.delete("/{company_id}", summary="Delete a company")
 def delete_company(request: HttpRequest, company_id: str):
     require_scope(request, "companies:write")
-    company_delete(company=get_company(company_id), source=Source.REST_API)
+    company_delete(
+        company=get_company(company_id), source=Source.REST_API, actor=api_actor(request)
+    )
     return {"id": company_id, "object": "company", "deleted": True}
 
 

@@ -1,12 +1,15 @@
 from django.db import models
 
-from qualification.models import AttributeModel, AttributeTarget, Tag
+from core.write_guard import guard
+from qualification.models import AttributeModel, AttributeTarget, HistoryType, Tag
 
 
+@guard
 class Company(AttributeTarget):
     """A customer's company, keyed by the customer's own `company_id`, which never changes."""
 
     attribute_model = AttributeModel.COMPANY
+    history_type = HistoryType.COMPANY
     standard_attribute_fields = {
         "name": "name",
         "plan": "plan",

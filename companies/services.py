@@ -2,41 +2,63 @@ from typing import Any
 
 from django.db import transaction
 
+from core.write_guard import service
 from qualification.models import Tag
-from qualification.services import attributes_apply, target_deleted, target_touch
+from qualification.services import (
+    RecordChange,
+    attributes_apply,
+    target_created,
+    target_deleted,
+    target_record,
+)
 from qualification.sources import Actor
 
 from .models import Company
 
 
+@service
 def company_create(
     *, company_id: str, values: dict[str, Any], source: str, actor: Actor | Any
 ) -> Company:
-    """Create a company under the customer's own id and write its attribute values."""
+    """Create a company under the customer's own id and write its attribute values; the
+    creation is history and is announced, values or not."""
     with transaction.atomic():
         company = Company.objects.create(company_id=company_id)
+        target_created(target=company, source=source, actor=actor, description=company_id)
         attributes_apply(target=company, values=values, source=source, actor=actor)
     return company
 
 
-def company_delete(*, company: Company, source: str) -> None:
+@service
+def company_delete(*, company: Company, source: str, actor: Actor | Any) -> None:
     """Delete a company (its people stay) and tell the hooks, so the list drops its name."""
     with transaction.atomic():
-        company_pk = company.pk
+        target_deleted(target=company, source=source, actor=actor)
         company.delete()
-        target_deleted(model=Company, pk=company_pk, source=source)
 
 
-def company_tag(*, company: Company, tag: Tag, source: str = "admin") -> None:
-    """Tag a company once; the outbox announces it like an attribute change."""
+@service
+def company_tag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) -> None:
+    """Tag a company once; recorded and announced like an attribute change."""
     with transaction.atomic():
         if not company.tags.filter(pk=tag.pk).exists():
             company.tags.add(tag)
-            target_touch(target=company, names=["tags"], source=source)
+            target_record(
+                target=company,
+                changes=[RecordChange("tags", None, tag.name)],
+                source=source,
+                actor=actor,
+            )
 
 
-def company_untag(*, company: Company, tag: Tag, source: str = "admin") -> None:
+@service
+def company_untag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) -> None:
     with transaction.atomic():
         if company.tags.filter(pk=tag.pk).exists():
             company.tags.remove(tag)
-            target_touch(target=company, names=["tags"], source=source)
+            target_record(
+                target=company,
+                changes=[RecordChange("tags", tag.name, None)],
+                source=source,
+                actor=actor,
+            )

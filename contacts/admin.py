@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
-from django.utils import timezone
 
+from companies.models import Company
 from qualification.admin import AttributeTargetAdmin, ReadOnlyAdmin
 from qualification.models import Tag
-from qualification.services import target_touch
+from qualification.services import tag_find_or_create, tag_rename
 from qualification.sources import Source
 
 from .models import (
@@ -16,7 +16,18 @@ from .models import (
     SegmentMembership,
 )
 from .selectors import segments_using_tag
-from .services import TagInUse, tag_delete
+from .services import (
+    TagInUse,
+    contact_archive,
+    contact_company_attach,
+    contact_company_detach,
+    contact_create,
+    contact_delete,
+    contact_identity_update,
+    contact_tag,
+    contact_untag,
+    tag_delete,
+)
 
 
 class CompanyMembershipInline(admin.TabularInline):
@@ -28,6 +39,9 @@ class CompanyMembershipInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(AttributeTargetAdmin):
+    """Contacts, saved and deleted through the contacts services (source "admin"): role, user
+    id and archiving are recorded and announced like attribute values."""
+
     list_display = ("__str__", "email", "role", "external_id", "archived", "updated_at")
     list_filter = ("role", "archived", "unsubscribed_from_emails", "tags")
     search_fields = ("name", "email", "external_id")
@@ -36,43 +50,74 @@ class ContactAdmin(AttributeTargetAdmin):
     filter_horizontal = ("tags",)
     inlines = (CompanyMembershipInline,)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # tags: see AttributeTargetAdmin
-        if not change and form.cleaned_data.get("tags"):
-            target_touch(target=form.instance, names=["tags"], source=Source.ADMIN)
-        if any(f.has_changed() for f in formsets):
-            target_touch(target=form.instance, names=["companies"], source=Source.ADMIN)
+    def target_create(self, request, obj, form, values):
+        contact = contact_create(
+            role=obj.role,
+            external_id=obj.external_id or None,
+            values=values,
+            source=Source.ADMIN,
+            actor=request.user,
+        )
+        if obj.archived:
+            contact_archive(contact=contact, archived=True, source=Source.ADMIN, actor=request.user)
+        return contact
 
-    def save_formset(self, request, form, formset, change):
-        memberships = formset.save(commit=False)
-        for membership in memberships:
-            if membership.pk is None:
-                membership.linked_at = timezone.now()
-                membership.source = Source.ADMIN
-            membership.save()
-        for removed in formset.deleted_objects:
-            removed.delete()
+    def target_fields_update(self, request, obj, fields):
+        contact_identity_update(
+            contact=obj,
+            source=Source.ADMIN,
+            actor=request.user,
+            role=fields.get("role"),
+            # An emptied user id arrives as None: clear it.
+            external_id=(fields["external_id"] or "") if "external_id" in fields else None,
+        )
+        if "archived" in fields:
+            contact_archive(
+                contact=obj, archived=fields["archived"], source=Source.ADMIN, actor=request.user
+            )
+
+    def target_tag(self, request, obj, tag, *, add):
+        (contact_tag if add else contact_untag)(
+            contact=obj, tag=tag, source=Source.ADMIN, actor=request.user
+        )
+
+    def target_formsets_save(self, request, obj, formsets):
+        for formset in formsets:
+            for form in formset.forms:
+                if not form.has_changed() and not (
+                    formset.can_delete and formset._should_delete_form(form)
+                ):
+                    continue
+                before = form.instance.company_id if form.instance.pk else None
+                deleting = formset.can_delete and formset._should_delete_form(form)
+                after = None if deleting else form.cleaned_data.get("company")
+                if before and (deleting or (after and after.pk != before)):
+                    contact_company_detach(
+                        contact=obj,
+                        company=Company.objects.get(pk=before),
+                        source=Source.ADMIN,
+                        actor=request.user,
+                    )
+                if after and after.pk != before:
+                    contact_company_attach(
+                        contact=obj, company=after, source=Source.ADMIN, actor=request.user
+                    )
+
+    def delete_model(self, request, obj):
+        contact_delete(contact=obj, source=Source.ADMIN, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for contact in queryset:
+            contact_delete(contact=contact, source=Source.ADMIN, actor=request.user)
 
 
 @admin.register(CompanyMembership)
-class CompanyMembershipAdmin(admin.ModelAdmin):
+class CompanyMembershipAdmin(ReadOnlyAdmin):
+    """Links are made and removed on the contact's page (or the API), through the services."""
+
     list_display = ("contact", "company", "linked_at", "source")
     list_select_related = ("contact", "company")
     search_fields = ("contact__name", "contact__email", "company__name")
-    readonly_fields = ("linked_at", "source")
-    autocomplete_fields = ("contact", "company")
-
-    def save_model(self, request, obj, form, change):
-        if obj.pk is None:
-            obj.linked_at = timezone.now()
-            obj.source = Source.ADMIN
-        super().save_model(request, obj, form, change)
-        target_touch(target=obj.contact, names=["companies"], source=Source.ADMIN)
-
-    def delete_model(self, request, obj):
-        contact = obj.contact
-        super().delete_model(request, obj)
-        target_touch(target=contact, names=["companies"], source=Source.ADMIN)
 
 
 @admin.register(Segment)
@@ -132,9 +177,15 @@ class TagAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            tag_rename(tag=Tag.objects.get(pk=obj.pk), name=obj.name)
+        else:
+            obj.pk = tag_find_or_create(name=obj.name).pk
+
     def delete_model(self, request, obj):
         try:
-            tag_delete(tag=obj, source=Source.ADMIN)
+            tag_delete(tag=obj, source=Source.ADMIN, actor=request.user)
         except TagInUse as exc:
             messages.error(request, str(exc))
 

@@ -321,7 +321,9 @@ def find_by_external_id(request: HttpRequest, external_id: str):
 def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str, Any]:
     require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
-    contact_archive(contact=contact, archived=archived, source=Source.REST_API)
+    contact_archive(
+        contact=contact, archived=archived, source=Source.REST_API, actor=api_actor(request)
+    )
     return {
         "type": "contact",
         "id": str(contact.pk),
@@ -382,6 +384,7 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
             contact_identity_update(
                 contact=contact,
                 source=Source.REST_API,
+                actor=api_actor(request),
                 role=body.role,
                 external_id=body.external_id if "external_id" in body.model_fields_set else None,
             )
@@ -399,7 +402,7 @@ def delete_contact(request: HttpRequest, contact_id: str):
     require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     external_id = contact.external_id
-    contact_delete(contact=contact, source=Source.REST_API)
+    contact_delete(contact=contact, source=Source.REST_API, actor=api_actor(request))
     return {"type": "contact", "id": contact_id, "external_id": external_id, "deleted": True}
 
 
@@ -450,7 +453,9 @@ def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
 
     contact = contact_or_404(contact_id)
     company = _company(body.id)
-    contact_company_attach(contact=contact, company=company, source=Source.REST_API)
+    contact_company_attach(
+        contact=contact, company=company, source=Source.REST_API, actor=api_actor(request)
+    )
     return company_json(company)
 
 
@@ -461,7 +466,9 @@ def detach_company(request: HttpRequest, contact_id: str, company_id: str):
 
     contact = contact_or_404(contact_id)
     company = _company(company_id)
-    if not contact_company_detach(contact=contact, company=company, source=Source.REST_API):
+    if not contact_company_detach(
+        contact=contact, company=company, source=Source.REST_API, actor=api_actor(request)
+    ):
         raise ApiError(404, "company_not_found", "The contact is not attached to that company.")
     return company_json(company)
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from companies.models import Company
 from core.api import ApiError, require_scope, unix
+from qualification.api_support import api_actor
 from qualification.models import Tag
 from qualification.services import TagNameTaken, tag_find_or_create, tag_rename
 from qualification.sources import Source
@@ -249,6 +250,7 @@ def create_tag(request: HttpRequest):
         tag=[t for t, untag in targets if not untag],
         untag=[t for t, untag in targets if untag],
         source=Source.REST_API,
+        actor=api_actor(request),
     )
     if tag is None:
         raise ApiError(404, "not_found", "Resource Not Found")
@@ -272,7 +274,7 @@ def delete_tag(request: HttpRequest, tag_id: str):
     require_scope(request, "tags:write")
     tag = _tag(tag_id)
     try:
-        tag_delete(tag=tag, source=Source.REST_API)
+        tag_delete(tag=tag, source=Source.REST_API, actor=api_actor(request))
     except TagInUse as exc:
         raise ApiError(400, "tag_has_dependent_objects", str(exc)) from None
     # Intercom answers 200 with no body.
@@ -307,7 +309,7 @@ def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
     require_scope(request, "tags:write")
     contact = contact_or_404(contact_id)
     tag = _tag(body.id)
-    contact_tag(contact=contact, tag=tag, source=Source.REST_API)
+    contact_tag(contact=contact, tag=tag, source=Source.REST_API, actor=api_actor(request))
     # No applied_at / applied_by: Switchboard does not record when or by whom a tag was
     # applied, and a made-up value would be worse than none.
     return tag_json(tag)
@@ -323,7 +325,7 @@ def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
     contact = contact_or_404(contact_id)
     tag = _tag(tag_id)
     # Removing a tag the contact does not carry succeeds: the outcome the caller asked for holds.
-    contact_untag(contact=contact, tag=tag, source=Source.REST_API)
+    contact_untag(contact=contact, tag=tag, source=Source.REST_API, actor=api_actor(request))
     return tag_json(tag)
 
 

@@ -3,9 +3,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from companies.models import Company
-from qualification.models import AttributeModel, AttributeTarget, Tag
+from core.write_guard import GuardedManager, guard
+from qualification.models import AttributeModel, AttributeTarget, HistoryType, Tag
 
 
 class Role(models.TextChoices):
@@ -13,11 +15,13 @@ class Role(models.TextChoices):
     LEAD = "lead", "Lead"
 
 
+@guard
 class Contact(AttributeTarget):
     """A person: a signed-up user of the customer's product (known by `external_id` or email)
     or a lead (a visitor who started talking)."""
 
     attribute_model = AttributeModel.CONTACT
+    history_type = HistoryType.CONTACT
     standard_attribute_fields = {
         "name": "name",
         "email": "email",
@@ -83,10 +87,19 @@ class Contact(AttributeTarget):
                 condition=Q(role="user") & Q(external_id__isnull=False),
                 name="contact_unique_user_external_id",
             ),
+            # One user per email, whatever its case (Intercom's rule: leads may share one).
+            models.UniqueConstraint(
+                Upper("email"),
+                condition=Q(role="user"),
+                name="contact_unique_user_email",
+                violation_error_message="A user with this email already exists.",
+            ),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="contact_role_valid"),
         ]
         indexes = [
             models.Index(fields=["email"], name="contact_email_idx"),
+            # What email__iexact compares (UPPER(email) = UPPER(%s)), for leads and users.
+            models.Index(Upper("email"), name="contact_email_upper_idx"),
             models.Index(fields=["name"], name="contact_name_idx"),
             models.Index(fields=["last_seen_at"], name="contact_last_seen_idx"),
         ]
@@ -95,6 +108,7 @@ class Contact(AttributeTarget):
         return self.name or self.email or self.external_id or f"Contact {self.pk}"
 
 
+@guard
 class CompanyMembership(models.Model):
     """A contact belongs to a company; we keep when and by which source it was linked."""
 
@@ -102,6 +116,8 @@ class CompanyMembership(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     linked_at = models.DateTimeField()
     source = models.CharField(max_length=64)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["linked_at", "id"]

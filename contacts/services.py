@@ -12,21 +12,25 @@ from django.utils import timezone
 from companies.models import Company
 from companies.services import company_tag, company_untag
 from core.request_context import request_id_var
+from core.write_guard import service
 from qualification.models import AttributeModel, DataAttribute, Tag
 from qualification.results import AttributeWriteError
 from qualification.services import (
+    RecordChange,
     attributes_apply,
     tag_find_or_create,
     tag_named,
+    target_created,
     target_deleted,
-    target_touch,
-    targets_touch,
+    target_record,
+    targets_record,
 )
 from qualification.sources import Actor
 
 from .models import CompanyMembership, Contact, Event, EventSummary, Role, Segment
 
 
+@service
 def contact_create(
     *,
     role: str = Role.USER,
@@ -35,14 +39,25 @@ def contact_create(
     source: str,
     actor: Actor | Any,
 ) -> Contact:
-    """Create a user or lead and write its attribute values through the one write path."""
+    """Create a user or lead and write its attribute values through the one write path. The
+    creation itself is history and is announced, values or not, so the contact list and
+    segments have the contact at once. A user whose user id or email (any case) another user
+    has is refused by the database (IntegrityError): leads may share an email, users may not."""
     with transaction.atomic():
         contact = Contact.objects.create(role=role, external_id=external_id)
+        target_created(target=contact, source=source, actor=actor, description=role)
         attributes_apply(target=contact, values=values, source=source, actor=actor)
     return contact
 
 
-def contact_company_attach(*, contact: Contact, company: Company, source: str) -> CompanyMembership:
+def _company_label(company: Company) -> str:
+    return company.name or company.company_id
+
+
+@service
+def contact_company_attach(
+    *, contact: Contact, company: Company, source: str, actor: Actor | Any
+) -> CompanyMembership:
     """Link a contact to a company once; linking again keeps the first link's time and source."""
     with transaction.atomic():
         membership, created = CompanyMembership.objects.get_or_create(
@@ -51,38 +66,65 @@ def contact_company_attach(*, contact: Contact, company: Company, source: str) -
             defaults={"linked_at": timezone.now(), "source": source},
         )
         if created:
-            target_touch(target=contact, names=["companies"], source=source)
+            target_record(
+                target=contact,
+                changes=[RecordChange("companies", None, _company_label(company))],
+                source=source,
+                actor=actor,
+            )
     return membership
 
 
-def contact_company_detach(*, contact: Contact, company: Company, source: str) -> bool:
+@service
+def contact_company_detach(
+    *, contact: Contact, company: Company, source: str, actor: Actor | Any
+) -> bool:
     with transaction.atomic():
         deleted, _ = CompanyMembership.objects.filter(contact=contact, company=company).delete()
         if deleted:
-            target_touch(target=contact, names=["companies"], source=source)
+            target_record(
+                target=contact,
+                changes=[RecordChange("companies", _company_label(company), None)],
+                source=source,
+                actor=actor,
+            )
     return bool(deleted)
 
 
-def contact_tag(*, contact: Contact, tag: Tag, source: str = "admin") -> None:
+@service
+def contact_tag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) -> None:
     with transaction.atomic():
         if not contact.tags.filter(pk=tag.pk).exists():
             contact.tags.add(tag)
-            target_touch(target=contact, names=["tags"], source=source)
+            target_record(
+                target=contact,
+                changes=[RecordChange("tags", None, tag.name)],
+                source=source,
+                actor=actor,
+            )
 
 
-def contact_untag(*, contact: Contact, tag: Tag, source: str = "admin") -> None:
+@service
+def contact_untag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) -> None:
     with transaction.atomic():
         if contact.tags.filter(pk=tag.pk).exists():
             contact.tags.remove(tag)
-            target_touch(target=contact, names=["tags"], source=source)
+            target_record(
+                target=contact,
+                changes=[RecordChange("tags", tag.name, None)],
+                source=source,
+                actor=actor,
+            )
 
 
+@service
 def tags_apply(
     *,
     name: str,
     tag: Sequence[Contact | Company] = (),
     untag: Sequence[Contact | Company] = (),
     source: str,
+    actor: Actor | Any,
 ) -> Tag | None:
     """Tag and untag contacts and companies with the tag of this name, all or nothing. The tag
     is made when something is to carry it; untagging only, with no such tag, does nothing and
@@ -92,17 +134,17 @@ def tags_apply(
         if found is None:
             return None
         for target in tag:
-            _tag_one(target, found, source, add=True)
+            _tag_one(target, found, source, actor, add=True)
         for target in untag:
-            _tag_one(target, found, source, add=False)
+            _tag_one(target, found, source, actor, add=False)
     return found
 
 
-def _tag_one(target: Contact | Company, tag: Tag, source: str, *, add: bool) -> None:
+def _tag_one(target: Contact | Company, tag: Tag, source: str, actor, *, add: bool) -> None:
     if isinstance(target, Contact):
-        (contact_tag if add else contact_untag)(contact=target, tag=tag, source=source)
+        (contact_tag if add else contact_untag)(contact=target, tag=tag, source=source, actor=actor)
     else:
-        (company_tag if add else company_untag)(company=target, tag=tag, source=source)
+        (company_tag if add else company_untag)(company=target, tag=tag, source=source, actor=actor)
 
 
 class TagInUse(Exception):
@@ -117,9 +159,11 @@ class TagInUse(Exception):
         )
 
 
-def tag_delete(*, tag: Tag, source: str) -> None:
-    """Delete a tag after taking it off every contact and company, announcing each change so
-    the contact list and segments follow. Refused while a segment filters on it."""
+@service
+def tag_delete(*, tag: Tag, source: str, actor: Actor | Any) -> None:
+    """Delete a tag after taking it off every contact and company, recording and announcing
+    each change so history, the contact list and segments follow. Refused while a segment
+    filters on it."""
     from .selectors import segments_using_tag
 
     with transaction.atomic():
@@ -131,10 +175,18 @@ def tag_delete(*, tag: Tag, source: str) -> None:
         for model in (Contact, Company):
             pks = list(model.objects.filter(tags=tag).order_by("pk").values_list("pk", flat=True))
             model.tags.through.objects.filter(tag=tag).delete()
-            targets_touch(model=model, pks=pks, names=["tags"], source=source)
+            targets_record(
+                model=model,
+                pks=pks,
+                change=RecordChange("tags", tag.name, None),
+                source=source,
+                actor=actor,
+                reason=f"The tag {tag.name} was deleted",
+            )
         tag.delete()
 
 
+@service
 def segment_create(*, name: str, query: str, created_by) -> Segment:
     """Save a contact-list filter as a segment and work out its members in the background."""
     from .tasks import segment_populate
@@ -145,41 +197,57 @@ def segment_create(*, name: str, query: str, created_by) -> Segment:
     return segment
 
 
+@service
 def contact_identity_update(
-    *, contact: Contact, source: str, role: str | None = None, external_id=None
+    *,
+    contact: Contact,
+    source: str,
+    actor: Actor | Any,
+    role: str | None = None,
+    external_id=None,
 ) -> None:
     """Change who a contact is (user or lead, the customer's own id): not attribute values,
-    but the list and segments must follow, so the change goes through the outbox too."""
+    but history records it and the list and segments follow. None leaves a field as it is;
+    an empty external_id clears it."""
     fields = {}
     if role is not None and role != contact.role:
+        if role not in Role.values:
+            raise ValueError(f"role must be one of {', '.join(Role.values)}, not {role!r}.")
         fields["role"] = role
-    if external_id is not None and external_id != contact.external_id:
+    if external_id is not None and (external_id or None) != contact.external_id:
         fields["external_id"] = external_id or None
-    if not fields:
-        return
-    with transaction.atomic():
-        Contact.objects.filter(pk=contact.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(contact, name, value)
-        target_touch(target=contact, names=sorted(fields), source=source)
+    target_record(
+        target=contact,
+        changes=[
+            RecordChange(name, getattr(contact, name), value) for name, value in fields.items()
+        ],
+        source=source,
+        actor=actor,
+        fields=fields,
+    )
 
 
-def contact_delete(*, contact: Contact, source: str) -> None:
-    """Delete a contact; its history stays, and the list drops its row."""
+@service
+def contact_delete(*, contact: Contact, source: str, actor: Actor | Any) -> None:
+    """Delete a contact; its history stays (ending with who deleted it), and the list drops
+    its row."""
     with transaction.atomic():
-        contact_pk = contact.pk
+        target_deleted(target=contact, source=source, actor=actor)
         contact.delete()
-        target_deleted(model=Contact, pk=contact_pk, source=source)
 
 
-def contact_archive(*, contact: Contact, archived: bool, source: str) -> None:
+@service
+def contact_archive(*, contact: Contact, archived: bool, source: str, actor: Actor | Any) -> None:
     """Archive a contact (it stays, with its history) or bring it back; repeating is a no-op."""
     if contact.archived == archived:
         return
-    with transaction.atomic():
-        Contact.objects.filter(pk=contact.pk).update(archived=archived)
-        contact.archived = archived
-        target_touch(target=contact, names=["archived"], source=source)
+    target_record(
+        target=contact,
+        changes=[RecordChange("archived", contact.archived, archived)],
+        source=source,
+        actor=actor,
+        fields={"archived": archived},
+    )
 
 
 class MergeError(ValueError):
@@ -188,7 +256,8 @@ class MergeError(ValueError):
 
 # Apps above contacts (the inbox's conversations, say) move what they hold of the lead to the
 # user. They register here because contacts may not import them.
-MergeStep = Callable[[Contact, Contact], None]
+# A step is called as step(lead, user, source=..., actor=...) inside the merge's transaction.
+MergeStep = Callable[..., None]
 _merge_steps: dict[str, MergeStep] = {}
 
 
@@ -217,6 +286,7 @@ def _events_move(lead: Contact, user: Contact) -> None:
             EventSummary.objects.filter(pk=summary.pk).update(contact=user)
 
 
+@service
 def contact_merge(*, lead: Contact, user: Contact, source: str, actor: Actor | Any) -> Contact:
     """Fold a lead into a user, as Intercom's merge does: the user keeps its own values and
     gains the lead's where it has none, its tags, companies and conversations; the lead is
@@ -259,13 +329,21 @@ def contact_merge(*, lead: Contact, user: Contact, source: str, actor: Actor | A
         except AttributeWriteError as exc:  # a lead's value the user's attribute refuses
             raise MergeError(f"The lead's values cannot be merged: {exc}") from exc
         for tag in lead.tags.all():
-            contact_tag(contact=user, tag=tag, source=source)
+            contact_tag(contact=user, tag=tag, source=source, actor=actor)
         for membership in lead.memberships.select_related("company"):
-            contact_company_attach(contact=user, company=membership.company, source=source)
+            contact_company_attach(
+                contact=user, company=membership.company, source=source, actor=actor
+            )
         _events_move(lead, user)
         for step in _merge_steps.values():
-            step(lead, user)
-        contact_delete(contact=lead, source=source)
+            step(lead, user, source=source, actor=Actor.coerce(actor))
+        target_record(
+            target=user,
+            changes=[RecordChange("merged", None, f"Lead {lead.pk} ({lead})")],
+            source=source,
+            actor=actor,
+        )
+        contact_delete(contact=lead, source=source, actor=actor)
     user.refresh_from_db()
     return user
 
@@ -414,6 +492,7 @@ def _summary_merge(
     )
 
 
+@service
 def event_track(
     *,
     contact: Contact,
@@ -464,6 +543,7 @@ class SummaryImport:
     last: datetime
 
 
+@service
 def event_summaries_import(*, contact: Contact, summaries: list[SummaryImport]) -> None:
     """Merge counts of events that happened elsewhere (POST /events/summaries) into the
     contact's summaries: the imported count replaces the previous import for that name, so a

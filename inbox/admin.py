@@ -1,16 +1,26 @@
 from django.contrib import admin
 
+from qualification.admin import ReadOnlyAdmin
+
 from .models import Conversation, ConversationPart
 
 
 class ConversationPartInline(admin.StackedInline):
     model = ConversationPart
     extra = 0
-    autocomplete_fields = ("author_user", "author_contact")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdmin):
+    """Read here; conversations change in the inbox and the API, through their services."""
+
     list_display = ("__str__", "contact", "assignee", "state", "last_activity_at")
     list_filter = ("state", "assignee")
     search_fields = ("subject", "contact__name", "contact__email")
@@ -20,7 +30,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConversationPart)
-class ConversationPartAdmin(admin.ModelAdmin):
+class ConversationPartAdmin(ReadOnlyAdmin):
     list_display = ("conversation", "kind", "author_user", "author_contact", "created_at")
     list_filter = ("kind",)
     list_select_related = ("conversation", "author_user", "author_contact")

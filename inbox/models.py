@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 
 from contacts.models import Contact
+from core.write_guard import GuardedManager, guard
+from qualification.models import HistoryType
 
 
 class ConversationState(models.TextChoices):
@@ -17,7 +19,9 @@ class PartKind(models.TextChoices):
     NOTE = "note", "Internal note"
 
 
+@guard
 class Conversation(models.Model):
+    history_type = HistoryType.CONVERSATION
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -34,6 +38,10 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField()
+    # Moves on every recorded change (qualification.services.target_record).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -55,6 +63,7 @@ class Conversation(models.Model):
         return self.subject or f"Conversation {self.pk}"
 
 
+@guard
 class ConversationPart(models.Model):
     """One entry of a thread: what the customer wrote, a teammate's reply or an internal note."""
 
@@ -72,6 +81,8 @@ class ConversationPart(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField()
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["created_at", "id"]

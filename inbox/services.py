@@ -1,4 +1,9 @@
+"""Every write to conversations: start, add a part, assign, snooze, close, reopen, move a
+merged lead's conversations. Each state change is recorded in history (who, from where, old
+and new) and announced through the outbox, like every other change of customer data."""
+
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -7,12 +12,29 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from contacts.models import Contact
+from core.write_guard import service
+from qualification.services import RecordChange, target_created, target_record, targets_record
+from qualification.sources import Actor, Source
 
 from .models import Conversation, ConversationPart, ConversationState, PartKind
 
 
+def _teammate_label(user: AbstractBaseUser | None) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user else None
+
+
+def _customer(conversation: Conversation) -> Actor:
+    return Actor("contact", str(conversation.contact_id), str(conversation.contact))
+
+
+@service
 def conversation_start(
-    *, contact: Contact, subject: str, body: str, at: datetime | None = None
+    *,
+    contact: Contact,
+    subject: str,
+    body: str,
+    at: datetime | None = None,
+    source: str = Source.REST_API,
 ) -> Conversation:
     """A customer opens a conversation with their first message."""
     at = at or timezone.now()
@@ -27,9 +49,16 @@ def conversation_start(
             author_contact=contact,
             created_at=at,
         )
+        target_created(
+            target=conversation,
+            source=source,
+            actor=_customer(conversation),
+            description=subject or "(no subject)",
+        )
     return conversation
 
 
+@service
 def conversation_part_add(
     *,
     conversation: Conversation,
@@ -37,9 +66,11 @@ def conversation_part_add(
     body: str,
     author: AbstractBaseUser | None = None,
     at: datetime | None = None,
+    source: str = Source.QUALIFICATION,
 ) -> ConversationPart:
     """Add a customer message, a teammate reply or an internal note, and move the conversation
-    up the inbox. A customer writing again reopens a snoozed or closed conversation."""
+    up the inbox. A customer writing again reopens a snoozed or closed conversation (recorded
+    as a change of state by the customer)."""
     at = at or timezone.now()
     with transaction.atomic():
         part = ConversationPart.objects.create(
@@ -52,50 +83,105 @@ def conversation_part_add(
         )
         # A back-dated part (the API may say when it was written) never moves a conversation
         # down the inbox: activity only moves forward.
-        updates = {
-            "last_activity_at": Greatest("last_activity_at", Value(at)),
-            "updated_at": timezone.now(),
-        }
-        if kind == PartKind.CUSTOMER_MESSAGE:
-            updates |= {"state": ConversationState.OPEN, "snoozed_until": None}
-        Conversation.objects.filter(pk=conversation.pk).update(**updates)
-        updates["last_activity_at"] = max(conversation.last_activity_at or at, at)
-        for name, value in updates.items():
-            setattr(conversation, name, value)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_activity_at=Greatest("last_activity_at", Value(at)), updated_at=timezone.now()
+        )
+        conversation.last_activity_at = max(conversation.last_activity_at or at, at)
+        if kind == PartKind.CUSTOMER_MESSAGE and conversation.state != ConversationState.OPEN:
+            _state_change(
+                conversation,
+                ConversationState.OPEN,
+                None,
+                source=source,
+                actor=_customer(conversation),
+                reason="The customer replied",
+            )
     return part
 
 
-def conversation_close(*, conversation: Conversation) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(
-        state=ConversationState.CLOSED, snoozed_until=None, updated_at=timezone.now()
+def _state_change(conversation, state, snoozed_until, *, source, actor, reason="") -> None:
+    changes = []
+    if conversation.state != state:
+        changes.append(RecordChange("state", conversation.state, state))
+    if conversation.snoozed_until != snoozed_until:
+        changes.append(
+            RecordChange(
+                "snoozed_until",
+                conversation.snoozed_until.isoformat() if conversation.snoozed_until else None,
+                snoozed_until.isoformat() if snoozed_until else None,
+            )
+        )
+    target_record(
+        target=conversation,
+        changes=changes,
+        source=source,
+        actor=actor,
+        fields={"state": state, "snoozed_until": snoozed_until},
+        reason=reason,
     )
-    conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])
 
 
-def conversation_assign(*, conversation: Conversation, assignee: AbstractBaseUser | None) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(
-        assignee=assignee, updated_at=timezone.now()
-    )
-    conversation.assignee = assignee
+@service
+def conversation_close(
+    *, conversation: Conversation, actor: Actor | Any, source: str = Source.QUALIFICATION
+) -> None:
+    _state_change(conversation, ConversationState.CLOSED, None, source=source, actor=actor)
 
 
-def conversation_snooze(*, conversation: Conversation, until: datetime) -> None:
+@service
+def conversation_snooze(
+    *,
+    conversation: Conversation,
+    until: datetime,
+    actor: Actor | Any,
+    source: str = Source.QUALIFICATION,
+) -> None:
     if until <= timezone.now():
         raise ValueError("Snooze until a time in the future.")
-    Conversation.objects.filter(pk=conversation.pk).update(
-        state=ConversationState.SNOOZED, snoozed_until=until, updated_at=timezone.now()
+    _state_change(conversation, ConversationState.SNOOZED, until, source=source, actor=actor)
+
+
+@service
+def conversation_reopen(
+    *, conversation: Conversation, actor: Actor | Any, source: str = Source.QUALIFICATION
+) -> None:
+    _state_change(conversation, ConversationState.OPEN, None, source=source, actor=actor)
+
+
+@service
+def conversation_assign(
+    *,
+    conversation: Conversation,
+    assignee: AbstractBaseUser | None,
+    actor: Actor | Any,
+    source: str = Source.QUALIFICATION,
+) -> None:
+    if conversation.assignee_id == (assignee.pk if assignee else None):
+        return
+    target_record(
+        target=conversation,
+        changes=[
+            RecordChange(
+                "assignee", _teammate_label(conversation.assignee), _teammate_label(assignee)
+            )
+        ],
+        source=source,
+        actor=actor,
+        fields={"assignee": assignee},
     )
-    conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])
 
 
-def conversation_reopen(*, conversation: Conversation) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(
-        state=ConversationState.OPEN, snoozed_until=None, updated_at=timezone.now()
-    )
-    conversation.refresh_from_db(fields=["state", "snoozed_until", "updated_at"])
-
-
-def conversations_reassign(lead: Contact, user: Contact) -> None:
+@service
+def conversations_reassign(lead: Contact, user: Contact, *, source: str, actor: Actor) -> None:
     """A merged lead's conversations, and the messages it wrote in them, become the user's."""
-    Conversation.objects.filter(contact=lead).update(contact=user)
+    pks = list(Conversation.objects.filter(contact=lead).values_list("pk", flat=True))
+    Conversation.objects.filter(pk__in=pks).update(contact=user)
     ConversationPart.objects.filter(author_contact=lead).update(author_contact=user)
+    targets_record(
+        model=Conversation,
+        pks=pks,
+        change=RecordChange("contact", str(lead), str(user)),
+        source=source,
+        actor=actor,
+        reason=f"Lead {lead.pk} was merged into user {user.pk}",
+    )

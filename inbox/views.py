@@ -138,19 +138,23 @@ def conversation_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
         if form.is_valid():
             assignee_id = form.cleaned_data["assignee"]
             assignee = next((u for u in teammates() if u.pk == assignee_id), None)
-            services.conversation_assign(conversation=conversation, assignee=assignee)
+            services.conversation_assign(
+                conversation=conversation, assignee=assignee, actor=request.user
+            )
         else:
             status, error = 422, "Pick a teammate to assign."
     elif action == "snooze":
         form = SnoozeForm(request.POST)
         if form.is_valid():
-            services.conversation_snooze(conversation=conversation, until=form.snooze_until())
+            services.conversation_snooze(
+                conversation=conversation, until=form.snooze_until(), actor=request.user
+            )
         else:
             status, error = 422, "Pick how long to snooze for."
     elif action == "close":
-        services.conversation_close(conversation=conversation)
+        services.conversation_close(conversation=conversation, actor=request.user)
     elif action == "reopen":
-        services.conversation_reopen(conversation=conversation)
+        services.conversation_reopen(conversation=conversation, actor=request.user)
     else:
         return HttpResponse(status=404)
     if not request.htmx:

@@ -4,13 +4,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Model
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from .dependants import attribute_dependants
 from .models import (
     AttributeChange,
     AttributeModel,
@@ -26,12 +26,13 @@ from .services import (
     attributes_apply,
     attributes_check,
     attributes_conflicts,
-    data_attribute_name_check,
+    data_attribute_create,
+    data_attribute_update,
     qualification_item_add,
     qualification_item_move,
     qualification_item_remove,
-    target_touch,
 )
+from .services.definitions import POLICY_FIELDS
 from .sources import Source
 
 # Attribute targets (contacts, companies) --------------------------------------------------------
@@ -161,53 +162,76 @@ class AttributeTargetAdmin(admin.ModelAdmin):
             format_html_join("", "<li><strong>{}</strong>: {} via {}, {}{}</li>", rows),
         )
 
-    def save_related(self, request, form, formsets, change):
-        """Tags are saved as what the admin added and removed since the page loaded, not as
-        the page's whole list, and the change is announced so read models follow."""
-        tag_delta = None
-        if change and "tags" in form.cleaned_data:
-            chosen = {tag.pk for tag in form.cleaned_data.pop("tags")}  # save_m2m skips it
-            seen = form.tags_seen()
-            tag_delta = (chosen - seen, seen - chosen)
-        super().save_related(request, form, formsets, change)
-        if tag_delta and any(tag_delta):
-            added, removed = tag_delta
-            obj = form.instance
-            obj.tags.add(*Tag.objects.filter(pk__in=added))
-            obj.tags.remove(*removed)
-            target_touch(target=obj, names=["tags"], source=Source.ADMIN)
+    # Saving goes through the owning app's services, all in the admin's one transaction:
+    # identity fields, attribute values (with the version the admin saw), tags, links. A stale
+    # value refuses the whole save (changeform_view), so nothing of it is written.
+
+    def target_create(self, request, obj, form, values: dict[str, Any]):
+        """Create the record through its service and return it."""
+        raise NotImplementedError
+
+    def target_fields_update(self, request, obj, fields: dict[str, Any]) -> None:
+        """Change fields that are not attribute values (role, user id, archived)."""
+        if fields:
+            raise NotImplementedError
+
+    def target_tag(self, request, obj, tag: Tag, *, add: bool) -> None:
+        raise NotImplementedError
+
+    def target_formsets_save(self, request, obj, formsets) -> None:
+        """Inlines (a contact's companies) through their services."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleWriteError as exc:
+            # The admin's transaction rolled back: nothing of this save was written.
+            messages.error(request, f"Nothing was saved. {exc} Reload the page and save again.")
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        values = form.attribute_values()
+        if change:
+            return  # saved in save_related, where the inlines are known too
+        created = self.target_create(request, obj, form, form.attribute_values())
+        for field in type(obj)._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        # The form has already set its values on form.instance in memory; the services need
+        # the record as stored, to record old and new and to check the version seen.
+        obj = self.model._default_manager.get(pk=form.instance.pk)
         attribute_columns = set(self.model.standard_attribute_fields.values())
-        with transaction.atomic():
-            if not change:
-                # Create the row without attribute values, then write them through the one
-                # path so they get history and provenance like every other write.
-                for field_name in attribute_columns:
-                    column = self.model._meta.get_field(field_name)
-                    setattr(obj, column.attname, column.get_default())
-                obj.save()
-                attributes_apply(target=obj, values=values, source=Source.ADMIN, actor=request.user)
-                return
-            other_fields = [
-                f
-                for f in form.changed_data
-                if f not in attribute_columns and f in {x.name for x in self.model._meta.fields}
-            ]
-            if other_fields:
-                obj.save(update_fields=other_fields)
-            try:
-                attributes_apply(
-                    target=obj,
-                    values=values,
-                    source=Source.ADMIN,
-                    actor=request.user,
-                    expected=form.cleaned_data.get("seen_version"),
-                )
-            except StaleWriteError as exc:
-                transaction.set_rollback(True)
-                messages.error(request, str(exc))
+        if change:
+            own_fields = {f.name for f in self.model._meta.concrete_fields}
+            self.target_fields_update(
+                request,
+                obj,
+                {
+                    name: form.cleaned_data[name]
+                    for name in form.changed_data
+                    if name in own_fields and name not in attribute_columns
+                },
+            )
+            attributes_apply(
+                target=obj,
+                values=form.attribute_values(),
+                source=Source.ADMIN,
+                actor=request.user,
+                expected=form.cleaned_data.get("seen_version"),
+            )
+        if "tags" in form.cleaned_data:
+            # As what the admin added and removed since the page loaded, not as the page's
+            # whole list: a tag the API added meanwhile is kept.
+            chosen = {tag.pk: tag for tag in form.cleaned_data["tags"]}
+            seen = form.tags_seen() if change else set()
+            for pk in sorted(chosen.keys() - seen):
+                self.target_tag(request, obj, chosen[pk], add=True)
+            for tag in Tag.objects.filter(pk__in=seen - chosen.keys()).order_by("pk"):
+                self.target_tag(request, obj, tag, add=False)
+        self.target_formsets_save(request, obj, formsets)
+        for formset in formsets:  # the admin's log message reads these
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 # Data attributes ----------------------------------------------------------------------------------
@@ -254,23 +278,45 @@ class DataAttributeForm(forms.ModelForm):
             "archived",
         )
 
+    def service_arguments(self) -> dict[str, Any]:
+        """What the form sets, as the data attribute services take it."""
+        cleaned = self.cleaned_data
+        arguments: dict[str, Any] = {
+            "label": cleaned.get("label"),
+            "description": cleaned.get("description", ""),
+            "policy": {f: cleaned[f] for f in POLICY_FIELDS if f in cleaned},
+            "precedence": cleaned.get("precedence"),
+        }
+        options_field = self.fields.get("options")
+        if options_field is not None and not options_field.disabled:
+            type_ = cleaned.get("data_type") or self.instance.data_type
+            if type_ == DataType.OPTIONS:
+                arguments["options"] = cleaned.get("options") or []
+        if self.instance.pk is None:
+            arguments |= {
+                "model": cleaned.get("model"),
+                "name": cleaned.get("name"),
+                "data_type": cleaned.get("data_type"),
+            }
+        else:
+            arguments["archived"] = cleaned.get("archived")
+        return arguments
+
     def clean(self):
-        """The same refusals as the REST API's: a custom name unique across people and
-        companies, and no archiving while something depends on the attribute."""
+        """The services' own checks, so the admin refuses exactly what the REST API refuses
+        (names, options and their cap, archiving while something depends on it)."""
         cleaned = super().clean()
-        attribute = self.instance
-        if attribute.pk is None and cleaned.get("name") and cleaned.get("model"):
-            try:
-                data_attribute_name_check(name=cleaned["name"], model=cleaned["model"])
-            except DataAttributeError as exc:
-                self.add_error("name", exc.message)
-        archiving = attribute.pk and cleaned.get("archived") and not attribute.archived
-        if archiving and (dependants := attribute_dependants(attribute)):
-            self.add_error(
-                "archived",
-                f"It cannot be archived while {', '.join(dependants)} uses it; "
-                "remove it there first.",
-            )
+        if self.errors:
+            return cleaned
+        try:
+            if self.instance.pk is None:
+                data_attribute_create(**self.service_arguments(), check_only=True)
+            else:
+                data_attribute_update(
+                    attribute=self.instance, **self.service_arguments(), check_only=True
+                )
+        except DataAttributeError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return cleaned
 
 
@@ -322,14 +368,28 @@ class DataAttributeAdmin(admin.ModelAdmin):
         return fixed
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and (obj.is_standard or obj.changes.exists()):
-            return False
-        return super().has_delete_permission(request, obj)
+        # Values and history refer to attributes by name: archive one instead.
+        return False
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user  # the REST API reports it as the admin_id
-        super().save_model(request, obj, form, change)
+        if change:
+            data_attribute_update(
+                attribute=DataAttribute.objects.get(pk=obj.pk), **form.service_arguments()
+            )
+            return
+        # The admin who added it: the REST API reports it as the admin_id.
+        created = data_attribute_create(**form.service_arguments(), created_by_id=request.user.pk)
+        obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied("Archive a data attribute instead of deleting it.")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DataAttributeError as exc:  # refused after the form's check (a race)
+            messages.error(request, f"Nothing was saved. {exc.message}")
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(boolean=True, description="Qualification data")
     def in_qualification_list(self, obj) -> bool:

@@ -6,10 +6,20 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from core.write_guard import GuardedManager, guard
+
 
 class AttributeModel(models.TextChoices):
     CONTACT = "contact", "People"
     COMPANY = "company", "Companies"
+
+
+class HistoryType(models.TextChoices):
+    """The kinds of records whose changes history and the outbox carry."""
+
+    CONTACT = "contact", "Person"
+    COMPANY = "company", "Company"
+    CONVERSATION = "conversation", "Conversation"
 
 
 class DataType(models.TextChoices):
@@ -44,6 +54,7 @@ api_name_validator = RegexValidator(
 )
 
 
+@guard
 class DataAttribute(models.Model):
     """A standard or custom attribute of people or companies, and the rules for writing it."""
 
@@ -90,6 +101,8 @@ class DataAttribute(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["model", "label"]
@@ -138,6 +151,7 @@ class DataAttribute(models.Model):
         return super().delete(*args, **kwargs)
 
 
+@guard
 class QualificationItem(models.Model):
     """One row of the admin-chosen qualification-data list, in the order the panel shows."""
 
@@ -145,6 +159,8 @@ class QualificationItem(models.Model):
         DataAttribute, on_delete=models.CASCADE, related_name="qualification_item"
     )
     position = models.PositiveIntegerField(default=0)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -154,9 +170,12 @@ class QualificationItem(models.Model):
         return f"{self.position}. {self.attribute}"
 
 
+@guard
 class Tag(models.Model):
     name = models.CharField(max_length=190, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["name"]
@@ -177,7 +196,7 @@ class AttributeChange(models.Model):
     """The append-only history of attribute values: one row per applied, skipped or rejected
     write. Targets are named by type and id so this app never imports the apps above it."""
 
-    target_type = models.CharField(max_length=16, choices=AttributeModel.choices)
+    target_type = models.CharField(max_length=16, choices=HistoryType.choices)
     target_id = models.BigIntegerField()
     attribute = models.ForeignKey(
         DataAttribute, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
@@ -219,7 +238,7 @@ class AttributeOutbox(models.Model):
     """Written in the same transaction as the values it announces; delivered to the hooks after
     commit and swept again later, so a broker outage delays the hooks but loses nothing."""
 
-    target_type = models.CharField(max_length=16, choices=AttributeModel.choices)
+    target_type = models.CharField(max_length=16, choices=HistoryType.choices)
     target_id = models.BigIntegerField()
     target_version = models.PositiveBigIntegerField()
     attribute_names = models.JSONField(default=list)
@@ -255,11 +274,14 @@ class AttributeTarget(models.Model):
     """
 
     attribute_model: str = ""
+    history_type: str = ""  # HistoryType: how history and the outbox name this kind of record
     standard_attribute_fields: dict[str, str] = {}
 
     custom_attributes = models.JSONField(default=dict, blank=True)
     attribute_provenance = models.JSONField(default=dict, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    objects = GuardedManager()
 
     class Meta:
         abstract = True

@@ -32,9 +32,12 @@ def _migration_data(request):
     request.getfixturevalue("transactional_db")
     from django.apps import apps
 
+    from core.write_guard import writes_allowed
     from workspace.roles import roles_sync
 
-    importlib.import_module("qualification.migrations.0002_standard_attributes").seed(apps, None)
+    with writes_allowed():
+        seed = importlib.import_module("qualification.migrations.0002_standard_attributes").seed
+        seed(apps, None)
     roles_sync(apps)
 
 

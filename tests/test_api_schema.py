@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from config.wsgi import application
-from tests.factories import CompanyFactory, ContactFactory, TagFactory
+from tests.factories import CompanyFactory, ContactFactory, TagFactory, given_tags
 from workspace.tokens import SCOPES, api_token_create
 
 
@@ -29,7 +29,7 @@ def token(db, settings, keep_connection):
     settings.API_RATE_LIMIT_PER_MINUTE = 10**9
     # Some resources to find, so not every generated request is a 404.
     for contact in ContactFactory.create_batch(3):
-        contact.tags.add(TagFactory())
+        given_tags(contact, TagFactory())
     CompanyFactory.create_batch(2)
     return api_token_create(name="Schemathesis", scopes=SCOPES)[1]
 

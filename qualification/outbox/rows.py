@@ -11,7 +11,7 @@ from .enqueue import enqueue_delivery
 
 def outbox_row(target: AttributeTarget, names: list[str], source: str, now: datetime):
     return AttributeOutbox(
-        target_type=type(target).attribute_model,
+        target_type=type(target).history_type,
         target_id=target.pk,
         target_version=target.version,
         attribute_names=names,

@@ -23,7 +23,13 @@ from .qualification_list import (
     qualification_item_remove,
 )
 from .tags import TagNameTaken, tag_find_or_create, tag_named, tag_rename
-from .targets import target_deleted, target_touch, targets_touch
+from .targets import (
+    RecordChange,
+    target_created,
+    target_deleted,
+    target_record,
+    targets_record,
+)
 from .validation import attributes_check
 
 __all__ = [
@@ -44,7 +50,9 @@ __all__ = [
     "tag_find_or_create",
     "tag_named",
     "tag_rename",
+    "RecordChange",
+    "target_created",
     "target_deleted",
-    "target_touch",
-    "targets_touch",
+    "target_record",
+    "targets_record",
 ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.request_context import request_id_var
+from core.write_guard import service
 
 from ..commit import write_if_current
 from ..models import AttributeChange, AttributeTarget, DataAttribute, DataType, Outcome, Precedence
@@ -89,6 +90,7 @@ def _same(old: Canonical, new: Canonical, data_type: str) -> bool:
     return old == new and type(old) is type(new)
 
 
+@service
 def attributes_apply(
     *,
     target: AttributeTarget,
@@ -351,6 +353,7 @@ def _copy_attribute_state(source: AttributeTarget, target: AttributeTarget) -> N
     target.stored_state = (tuple(names), tuple(getattr(source, name) for name in names))
 
 
+@service
 def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any") -> ApplyResult:
     """Release a manual edit's hold on an attribute and take the app's latest value.
 

@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.write_guard import service
+
 from ..models import DataAttribute, QualificationItem
 
 
@@ -21,6 +23,7 @@ def _renumber(items: list[QualificationItem]) -> None:
     QualificationItem.objects.bulk_update(items, ["position"])
 
 
+@service
 def qualification_item_add(
     *, attribute: DataAttribute, after: QualificationItem | None = None, at_top: bool = False
 ) -> QualificationItem:
@@ -44,6 +47,7 @@ def qualification_item_add(
     return item
 
 
+@service
 def qualification_item_move(*, item: QualificationItem, offset: int) -> None:
     """Move an item up (negative offset) or down the list, stopping at either end."""
     with transaction.atomic():
@@ -54,6 +58,7 @@ def qualification_item_move(*, item: QualificationItem, offset: int) -> None:
         _renumber(items)
 
 
+@service
 def qualification_item_remove(*, item: QualificationItem) -> None:
     with transaction.atomic():
         model = item.attribute.model

@@ -3,6 +3,8 @@ their apps' business (they announce it)."""
 
 from django.db import IntegrityError, transaction
 
+from core.write_guard import service
+
 from ..models import Tag
 
 
@@ -18,6 +20,7 @@ def tag_named(name: str) -> Tag | None:
     return Tag.objects.filter(name=name).first() or Tag.objects.filter(name__iexact=name).first()
 
 
+@service
 def tag_find_or_create(*, name: str) -> Tag:
     """The tag with this name (any case), made if there is none."""
     if (tag := tag_named(name)) is not None:
@@ -29,6 +32,7 @@ def tag_find_or_create(*, name: str) -> Tag:
         return Tag.objects.get(name=name)
 
 
+@service
 def tag_rename(*, tag: Tag, name: str) -> Tag:
     """Rename a tag. Contacts and companies refer to it by id, so nothing else changes."""
     if Tag.objects.filter(name__iexact=name).exclude(pk=tag.pk).exists():

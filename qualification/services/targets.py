@@ -1,66 +1,181 @@
-"""Announcing changes to a contact or company that are not attribute values (its tags, its
-companies, its identity, its deletion): the version moves and the outbox tells the hooks, as for
-a value change."""
+"""Changes to a contact, company or conversation that are not attribute values: who a contact
+is (role, user id), archiving, tags, company links, merges, deletion, a conversation's state.
+
+The services of the apps that own those records make the change, then call `target_record`
+in the same transaction. It moves the row's version and `updated_at` (API clients that sync
+"updated since" see the change), writes one history row per change (who, from which source,
+old and new, the request or job), and one outbox row that hands the change to the hooks, so
+the contact list and segments follow exactly as they do for a value change.
+"""
+
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..models import AttributeOutbox, AttributeTarget
+from core.request_context import request_id_var
+from core.write_guard import service
+
+from ..models import AttributeChange, AttributeOutbox, Outcome
 from ..outbox.enqueue import enqueue_delivery
 from ..outbox.rows import outbox_write
+from ..sources import Actor, source_kind
 
 
-def target_touch(*, target: AttributeTarget, names: list[str], source: str) -> None:
-    """Announce a change to a contact or company that is not an attribute value (its tags, its
-    companies): bump its version and hand the change to the hooks through the outbox, exactly
-    like an attribute change, so read models and segments follow."""
-    model_cls = type(target)
-    with transaction.atomic():
-        model_cls._default_manager.filter(pk=target.pk).update(version=models.F("version") + 1)
-        target.version = (
-            model_cls._default_manager.filter(pk=target.pk).values_list("version", flat=True).get()
-        )
-        outbox_write(target, names, source, timezone.now())
+@dataclass(frozen=True)
+class RecordChange:
+    """One change to a record: `field` names what changed ("role", "tags", "state", ...);
+    `old` and `new` are what history shows (a tag's name added: old None, new "VIP")."""
+
+    field: str
+    old: Any
+    new: Any
 
 
-def targets_touch(
-    *, model: type[AttributeTarget], pks: list[int], names: list[str], source: str
+def _history_row(model, pk, version, change, source, actor, reason, now) -> AttributeChange:
+    return AttributeChange(
+        target_type=model.history_type,
+        target_id=pk,
+        attribute=None,
+        attribute_name=change.field,
+        old_value=change.old,
+        new_value=change.new,
+        outcome=Outcome.APPLIED,
+        reason=reason[:500],
+        source=source,
+        actor_kind=actor.kind,
+        actor_id=actor.id[:64],
+        actor_label=actor.label[:200],
+        request_id=request_id_var.get()[:64],
+        target_version=version,
+        created_at=now,
+    )
+
+
+def _bump(model, pks, fields: dict[str, Any], now) -> None:
+    updates = {**fields, "version": models.F("version") + 1}
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        updates["updated_at"] = now
+    model._default_manager.filter(pk__in=pks).update(**updates)
+
+
+@service
+def target_record(
+    *,
+    target: models.Model,
+    changes: list[RecordChange],
+    source: str,
+    actor: "Actor | Any",
+    fields: dict[str, Any] | None = None,
+    reason: str = "",
 ) -> None:
-    """`target_touch` for many contacts or companies at once (a tag deleted from thousands):
-    a few statements per thousand instead of three per target."""
+    """Record `changes` to `target` (a contact, company or conversation), setting its columns
+    in `fields` as part of the same UPDATE. Nothing is recorded when `changes` is empty."""
+    if not changes:
+        return
+    source_kind(source)
+    actor = Actor.coerce(actor)
+    model = type(target)
+    now = timezone.now()
+    fields = fields or {}
+    with transaction.atomic():
+        _bump(model, [target.pk], fields, now)
+        target.version = (
+            model._default_manager.filter(pk=target.pk).values_list("version", flat=True).get()
+        )
+        for name, value in fields.items():
+            setattr(target, name, value)
+        if hasattr(target, "updated_at"):
+            target.updated_at = now
+        AttributeChange.objects.bulk_create(
+            _history_row(model, target.pk, target.version, c, source, actor, reason, now)
+            for c in changes
+        )
+        outbox_write(target, sorted({c.field for c in changes}), source, now)
+
+
+@service
+def target_created(
+    *, target: models.Model, source: str, actor: "Actor | Any", description: str = ""
+) -> None:
+    """Record and announce a record just created (at its first version), whether or not any
+    values follow: the read models have it at once, and its history starts with who made it."""
+    source_kind(source)
+    actor = Actor.coerce(actor)
+    now = timezone.now()
+    created = RecordChange("created", None, description or str(target))
+    AttributeChange.objects.bulk_create(
+        [_history_row(type(target), target.pk, target.version, created, source, actor, "", now)]
+    )
+    outbox_write(target, ["created"], source, now)
+
+
+@service
+def targets_record(
+    *,
+    model: type[models.Model],
+    pks: list[int],
+    change: RecordChange,
+    source: str,
+    actor: "Actor | Any",
+    reason: str = "",
+) -> None:
+    """`target_record` of one change for many records at once (a tag deleted from thousands):
+    a few statements per thousand records instead of four per record."""
     if not pks:
         return
+    source_kind(source)
+    actor = Actor.coerce(actor)
     now = timezone.now()
+    rows: list[AttributeOutbox] = []
     with transaction.atomic():
         for start in range(0, len(pks), 1000):
             chunk = pks[start : start + 1000]
-            model._default_manager.filter(pk__in=chunk).update(version=models.F("version") + 1)
+            _bump(model, chunk, {}, now)
+            versions = list(
+                model._default_manager.filter(pk__in=chunk).values_list("pk", "version")
+            )
+            AttributeChange.objects.bulk_create(
+                _history_row(model, pk, version, change, source, actor, reason, now)
+                for pk, version in versions
+            )
             rows = AttributeOutbox.objects.bulk_create(
                 AttributeOutbox(
-                    target_type=model.attribute_model,
+                    target_type=model.history_type,
                     target_id=pk,
                     target_version=version,
-                    attribute_names=names,
+                    attribute_names=[change.field],
                     source=source,
                     created_at=now,
                 )
-                for pk, version in model._default_manager.filter(pk__in=chunk).values_list(
-                    "pk", "version"
-                )
+                for pk, version in versions
             )
         # One delivery takes every pending row; SQLite's bulk insert may not return ids.
         first = rows[0].pk if rows and rows[0].pk else 0
         transaction.on_commit(lambda: enqueue_delivery(first))
 
 
-def target_deleted(*, model: type[AttributeTarget], pk: int, source: str) -> None:
-    """Announce that a contact or company is gone; history rows stay."""
+@service
+def target_deleted(
+    *, target: models.Model, source: str, actor: "Actor | Any", reason: str = ""
+) -> None:
+    """Record that a record is about to be deleted, in the deleting transaction: its history
+    stays (and ends with who deleted it), and the hooks drop it from the read models."""
+    source_kind(source)
+    actor = Actor.coerce(actor)
+    model = type(target)
+    now = timezone.now()
+    deleted = RecordChange("deleted", str(target), None)
+    AttributeChange.objects.bulk_create(
+        [_history_row(model, target.pk, 0, deleted, source, actor, reason, now)]
+    )
     row = AttributeOutbox.objects.create(
-        target_type=model.attribute_model,
-        target_id=pk,
+        target_type=model.history_type,
+        target_id=target.pk,
         target_version=0,
         attribute_names=["deleted"],
         source=source,
-        created_at=timezone.now(),
+        created_at=now,
     )
     transaction.on_commit(lambda: enqueue_delivery(row.pk))

@@ -6,7 +6,7 @@ from companies.services import company_create, company_tag, company_untag
 from qualification.models import AttributeOutbox
 from qualification.results import AttributeWriteError
 from qualification.sources import Actor, Source
-from tests.factories import CompanyFactory, TagFactory
+from tests.factories import TEST_ACTOR, CompanyFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 API = Actor("api_token", "1", "Sync")
@@ -43,12 +43,12 @@ def test_company_tag_and_untag_announce_real_changes_only():
             ).values_list("target_version", "source")
         )
 
-    company_tag(company=company, tag=tag, source=Source.REST_API)
-    company_tag(company=company, tag=tag, source=Source.REST_API)
+    company_tag(company=company, tag=tag, source=Source.REST_API, actor=TEST_ACTOR)
+    company_tag(company=company, tag=tag, source=Source.REST_API, actor=TEST_ACTOR)
     assert list(company.tags.all()) == [tag]
     assert touches() == [(version + 1, "rest_api")]
-    company_untag(company=company, tag=tag, source=Source.REST_API)
-    company_untag(company=company, tag=tag, source=Source.REST_API)
+    company_untag(company=company, tag=tag, source=Source.REST_API, actor=TEST_ACTOR)
+    company_untag(company=company, tag=tag, source=Source.REST_API, actor=TEST_ACTOR)
     assert not company.tags.exists()
     assert touches() == [(version + 1, "rest_api"), (version + 2, "rest_api")]
     assert Company.objects.get(pk=company.pk).version == version + 2

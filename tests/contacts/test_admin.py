@@ -6,7 +6,7 @@ from django.urls import reverse
 from contacts.models import ContactListEntry
 from qualification.models import AttributeOutbox, Tag
 from qualification.outbox.delivery import outbox_deliver
-from tests.factories import ContactFactory, SegmentFactory, TagFactory, UserFactory
+from tests.factories import ContactFactory, SegmentFactory, TagFactory, UserFactory, given_tags
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def admin_client(client):
 def test_deleting_a_tag_in_the_admin_untags_through_the_outbox(admin_client):
     tag = TagFactory(name="Churn risk")
     contact = ContactFactory()
-    contact.tags.add(tag)
+    given_tags(contact, tag)
     response = admin_client.post(
         reverse("admin:qualification_tag_delete", args=[tag.pk]), {"post": "yes"}
     )
@@ -47,12 +47,12 @@ def test_an_admin_save_keeps_a_tag_the_api_added_after_the_page_loaded(admin_cli
         TagFactory(name=n) for n in ("Kept", "Dropped", "Admin's", "API's")
     )
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
-    contact.tags.add(kept, dropped)
+    given_tags(contact, kept, dropped)
     url = reverse("admin:contacts_contact_change", args=[contact.pk])
     page = admin_client.get(url).content.decode()
     seen = f"{kept.pk},{dropped.pk}" if kept.pk < dropped.pk else f"{dropped.pk},{kept.pk}"
     assert f'name="seen_tags" value="{seen}"' in page
-    contact.tags.add(added_by_api)  # the API tags the contact while the page is open
+    given_tags(contact, added_by_api)  # the API tags the contact while the page is open
     form = contact_form(contact, seen_version=contact.version, seen_tags=seen)
     form["tags"] = [str(kept.pk), str(added_by_admin.pk)]  # the admin drops one, adds one
     response = admin_client.post(url, form)

@@ -3,10 +3,11 @@ from django.db import IntegrityError, transaction
 
 from contacts.models import CompanyMembership, Contact, Role
 from contacts.services import contact_company_attach, contact_create
+from core.write_guard import writes_allowed
 from qualification.models import AttributeChange
 from qualification.results import AttributeWriteError
 from qualification.sources import Actor, Source
-from tests.factories import CompanyFactory, ContactFactory
+from tests.factories import TEST_ACTOR, CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 API = Actor("api_token", "1", "Sync")
@@ -20,7 +21,8 @@ def test_contact_create_writes_values_through_the_write_path():
         actor=Actor("messenger", "", "Messenger"),
     )
     assert (contact.name, contact.email, contact.role) == ("Lena Novak", "lena@example.com", "lead")
-    assert AttributeChange.objects.filter(target_id=contact.pk, source="messenger").count() == 2
+    history = AttributeChange.objects.filter(target_id=contact.pk, source="messenger")
+    assert sorted(history.values_list("attribute_name", flat=True)) == ["created", "email", "name"]
 
 
 def test_contact_create_with_a_bad_value_creates_nothing():
@@ -38,17 +40,21 @@ def test_external_id_is_unique_among_users_only():
 
 
 def test_role_is_checked_by_the_database():
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with writes_allowed(), pytest.raises(IntegrityError), transaction.atomic():
         Contact.objects.create(role="visitor")
 
 
 def test_linking_a_company_twice_keeps_the_first_link():
     contact, company = ContactFactory(), CompanyFactory()
-    first = contact_company_attach(contact=contact, company=company, source=Source.REST_API)
-    again = contact_company_attach(contact=contact, company=company, source=Source.MESSENGER)
+    first = contact_company_attach(
+        contact=contact, company=company, source=Source.REST_API, actor=TEST_ACTOR
+    )
+    again = contact_company_attach(
+        contact=contact, company=company, source=Source.MESSENGER, actor=TEST_ACTOR
+    )
     assert first.pk == again.pk and again.source == Source.REST_API
     assert CompanyMembership.objects.count() == 1
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with writes_allowed(), pytest.raises(IntegrityError), transaction.atomic():
         CompanyMembership.objects.create(
             contact=contact, company=company, linked_at=first.linked_at, source="admin"
         )

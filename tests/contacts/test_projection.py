@@ -18,6 +18,7 @@ from qualification.outbox.delivery import outbox_deliver
 from qualification.services import attributes_apply
 from qualification.sources import Actor, Source
 from tests.factories import (
+    TEST_ACTOR,
     CompanyFactory,
     ContactFactory,
     DataAttributeFactory,
@@ -88,8 +89,10 @@ def test_company_renames_tags_and_links_re_project_the_people():
     company = CompanyFactory(values={"name": "Acme"})
     contact = ContactFactory()
     vip = TagFactory(name="VIP")
-    contact_company_attach(contact=contact, company=company, source=Source.REST_API)
-    contact_tag(contact=contact, tag=vip)
+    contact_company_attach(
+        contact=contact, company=company, source=Source.REST_API, actor=TEST_ACTOR
+    )
+    contact_tag(contact=contact, tag=vip, source=Source.ADMIN, actor=TEST_ACTOR)
     deliver()
     assert (entry(contact).company_names, entry(contact).tag_ids) == ("Acme", [vip.pk])
 
@@ -98,8 +101,10 @@ def test_company_renames_tags_and_links_re_project_the_people():
     deliver()
     assert entry(contact).company_names == "Acme Corp"
 
-    contact_untag(contact=contact, tag=vip)
-    contact_company_detach(contact=contact, company=company, source=Source.REST_API)
+    contact_untag(contact=contact, tag=vip, source=Source.ADMIN, actor=TEST_ACTOR)
+    contact_company_detach(
+        contact=contact, company=company, source=Source.REST_API, actor=TEST_ACTOR
+    )
     deliver()
     assert (entry(contact).company_names, entry(contact).tag_ids) == ("", [])
 

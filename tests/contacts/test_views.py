@@ -8,8 +8,9 @@ from contacts.projection import segment_populate
 from qualification.models import DataType
 from qualification.outbox.delivery import outbox_deliver
 from qualification.services import attributes_apply
-from qualification.sources import Actor
+from qualification.sources import Actor, Source
 from tests.factories import (
+    TEST_ACTOR,
     CompanyFactory,
     CompanyMembershipFactory,
     ContactFactory,
@@ -82,7 +83,7 @@ def people():
     vip = TagFactory(name="VIP")
     from contacts.services import contact_tag
 
-    contact_tag(contact=bob, tag=vip)
+    contact_tag(contact=bob, tag=vip, source=Source.ADMIN, actor=TEST_ACTOR)
     CompanyMembershipFactory(contact=cyd, company=CompanyFactory(values={"name": "Globex"}))
     from contacts.projection import contact_list_rebuild
 

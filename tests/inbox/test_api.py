@@ -10,6 +10,7 @@ from inbox import services
 from inbox.models import Conversation, ConversationPart, ConversationState, PartKind
 from tests.api_helpers import bearer, error_of
 from tests.factories import (
+    TEST_ACTOR,
     ContactFactory,
     ConversationFactory,
     UserFactory,
@@ -255,7 +256,7 @@ def test_retrieve_answers_intercoms_conversation_object(client, secret, agent):
         body="Thanks & bye",
         at=t0 + timedelta(minutes=3),
     )
-    services.conversation_assign(conversation=conversation, assignee=agent)
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=TEST_ACTOR)
     conversation.refresh_from_db()
     source = conversation.parts.order_by("created_at").first()
 
@@ -356,7 +357,7 @@ def test_retrieve_state_waiting_and_missing_authors(client, secret, agent):
     )
     agent.delete()  # the reply stays, without its author
     services.conversation_snooze(
-        conversation=conversation, until=timezone.now() + timedelta(hours=1)
+        conversation=conversation, until=timezone.now() + timedelta(hours=1), actor=TEST_ACTOR
     )
     body = client.get(f"/api/conversations/{conversation.pk}", headers=bearer(secret)).json()
     assert (body["state"], body["open"], body["waiting_since"]) == ("snoozed", True, None)
@@ -369,7 +370,7 @@ def test_retrieve_state_waiting_and_missing_authors(client, secret, agent):
         "email": None,
     }
     assert body["teammates"]["teammates"] == []
-    services.conversation_close(conversation=conversation)
+    services.conversation_close(conversation=conversation, actor=TEST_ACTOR)
     closed = client.get(f"/api/conversations/{conversation.pk}", headers=bearer(secret)).json()
     assert (closed["state"], closed["open"]) == ("closed", False)
 
@@ -472,7 +473,7 @@ def test_a_teammate_replies_or_notes_and_a_closed_conversation_stays_closed(
     client, secret, agent, message_type, kind
 ):
     conversation = started(ContactFactory())
-    services.conversation_close(conversation=conversation)
+    services.conversation_close(conversation=conversation, actor=TEST_ACTOR)
     response = post(
         client,
         secret,
@@ -502,10 +503,10 @@ def test_the_contact_replies_and_reopens_the_conversation(client, secret, field,
     contact = ContactFactory(external_id="u-42", values={"email": "ada@example.com"})
     conversation = started(contact)
     if state == "closed":
-        services.conversation_close(conversation=conversation)
+        services.conversation_close(conversation=conversation, actor=TEST_ACTOR)
     else:
         services.conversation_snooze(
-            conversation=conversation, until=timezone.now() + timedelta(days=1)
+            conversation=conversation, until=timezone.now() + timedelta(days=1), actor=TEST_ACTOR
         )
     response = post(
         client,
@@ -619,7 +620,7 @@ def test_reply_refusals_write_nothing(client, secret, agent, payload, status, co
     contact = ContactFactory(external_id="u-1", values={"email": "ada@example.com"})
     ContactFactory(values={"email": "other@example.com"})
     conversation = started(contact)
-    services.conversation_close(conversation=conversation)
+    services.conversation_close(conversation=conversation, actor=TEST_ACTOR)
     makers = {
         "{agent}": lambda: agent,
         "{viewer}": lambda: UserFactory(role="Viewer"),

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from contacts.models import Contact
+from core.write_guard import writes_allowed
 from qualification.models import AttributeChange, DataAttribute
 from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory, UserFactory
 
@@ -245,9 +246,10 @@ def test_company_id_cannot_change_once_set(client):
 def test_standard_attribute_model_delete_is_refused():
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="standard attribute"):
-        DataAttribute.objects.get(model="contact", name="name").delete()
-    DataAttributeFactory(name="throwaway").delete()
+    with writes_allowed():
+        with pytest.raises(ValidationError, match="standard attribute"):
+            DataAttribute.objects.get(model="contact", name="name").delete()
+        DataAttributeFactory(name="throwaway").delete()
 
 
 def test_admin_sees_teammates_with_their_roles_and_teammates_cannot(client):

@@ -15,13 +15,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from companies.models import Company
-from companies.services import company_create
+from companies.services import company_create, company_tag
 from contacts.models import Role
 from contacts.services import contact_company_attach, contact_create, contact_tag, segment_create
 from inbox.models import ConversationPart, PartKind
-from inbox.services import conversation_close, conversation_part_add, conversation_start
-from qualification.models import DataAttribute, Precedence, QualificationItem, Tag
-from qualification.services import attributes_apply
+from inbox.services import (
+    conversation_assign,
+    conversation_close,
+    conversation_part_add,
+    conversation_start,
+)
+from qualification.models import DataAttribute, Precedence, QualificationItem
+from qualification.services import (
+    attributes_apply,
+    data_attribute_create,
+    qualification_item_add,
+    tag_find_or_create,
+)
 from qualification.sources import Actor, Source
 
 DEMO_PASSWORD = "demo"
@@ -299,31 +309,34 @@ class Command(BaseCommand):
         return users
 
     def _attributes(self) -> None:
+        existing = set(DataAttribute.objects.values_list("model", "name"))
         for model, name, label, data_type, options, description, extra in CUSTOM_ATTRIBUTES:
-            DataAttribute.objects.get_or_create(
+            if (model, name) in existing:
+                continue
+            extra = dict(extra)
+            data_attribute_create(
                 model=model,
                 name=name,
-                defaults={
-                    "label": label,
-                    "data_type": data_type,
-                    "options": options,
-                    "description": description,
-                    **extra,
-                },
+                label=label,
+                data_type=data_type,
+                options=options or None,
+                description=description,
+                precedence=extra.pop("precedence", None),
+                policy=extra,
             )
+        listed = set(QualificationItem.objects.values_list("attribute_id", flat=True))
         for model, names in QUALIFICATION.items():
-            for position, name in enumerate(names, start=1):
-                QualificationItem.objects.get_or_create(
-                    attribute=DataAttribute.objects.get(model=model, name=name),
-                    defaults={"position": position * 10},
-                )
+            for name in names:
+                attribute = DataAttribute.objects.get(model=model, name=name)
+                if attribute.pk not in listed:
+                    qualification_item_add(attribute=attribute)
 
     def _customers(self, rng, teammates, n_contacts: int, n_companies: int, n_conversations):
         api = Actor("api_token", "demo", "Demo app token")
         messenger = Actor("messenger", "", "Messenger")
         agent = teammates["agent"]
         now = timezone.now()
-        tags = [Tag.objects.get_or_create(name=n)[0] for n in ("VIP", "Churn risk", "Beta", "Bug")]
+        tags = [tag_find_or_create(name=n) for n in ("VIP", "Churn risk", "Beta", "Bug")]
 
         companies = []
         for i in range(1, n_companies + 1):
@@ -352,7 +365,9 @@ class Command(BaseCommand):
                 actor=api,
             )
             if rng.random() < 0.2:
-                company.tags.add(rng.choice(tags))
+                company_tag(
+                    company=company, tag=rng.choice(tags), source=Source.REST_API, actor=api
+                )
             companies.append(company)
 
         people = []
@@ -420,12 +435,18 @@ class Command(BaseCommand):
                 actor=messenger,
             )
             if is_user or rng.random() < 0.3:
-                contact_company_attach(contact=person, company=company, source=Source.REST_API)
+                contact_company_attach(
+                    contact=person, company=company, source=Source.REST_API, actor=api
+                )
                 if rng.random() < 0.1:
                     other = rng.choice(companies)
-                    contact_company_attach(contact=person, company=other, source=Source.REST_API)
+                    contact_company_attach(
+                        contact=person, company=other, source=Source.REST_API, actor=api
+                    )
             if rng.random() < 0.25:
-                contact_tag(contact=person, tag=rng.choice(tags))
+                contact_tag(
+                    contact=person, tag=rng.choice(tags), source=Source.QUALIFICATION, actor=agent
+                )
             if rng.random() < 0.1:
                 attributes_apply(
                     target=person,
@@ -445,8 +466,11 @@ class Command(BaseCommand):
             conversation = conversation_start(
                 contact=person, subject=subject, body=question, at=started
             )
-            conversation.assignee = rng.choice(assignees)
-            conversation.save(update_fields=["assignee"])
+            conversation_assign(
+                conversation=conversation,
+                assignee=rng.choice(assignees),
+                actor=teammates["admin"],
+            )
             at = started
             if rng.random() < 0.3:
                 at += timedelta(minutes=rng.randint(1, 30))
@@ -482,7 +506,7 @@ class Command(BaseCommand):
                         at=at,
                     )
                     if rng.random() < 0.5:
-                        conversation_close(conversation=conversation)
+                        conversation_close(conversation=conversation, actor=agent)
         for name, query in [
             ("Pro users", "role=user&cf=subscription_level&op=is&v=Pro"),
             ("Qualified leads", "role=lead&cf=lead_status&op=is&v=Qualified"),
