@@ -1,14 +1,17 @@
 """The contact list's filters, over its read model. Segments are saved filter URLs, so the
 same code decides who is in a segment."""
 
+from datetime import date
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.utils.dateparse import parse_date
 
 from companies.models import Company
 from qualification.models import DataAttribute, DataType, Tag
-from qualification.values import InvalidValue, parse_value
+from qualification.values import InvalidValue, day_bounds, parse_value
 
 from .models import ContactListEntry, Role
 
@@ -180,6 +183,17 @@ class ContactListFilter(django_filters.FilterSet):
             return queryset.none()
         key = KeyTransform(attribute.name, "custom_attributes")
         queryset = queryset.alias(_cf=key)
+        if attribute.data_type == DataType.DATETIME:
+            # A day typed for a date and time means the whole day, as in the REST search:
+            # "on or before" includes it, "between" includes both ends.
+            first_day = _whole_day(data.get("v"))
+            last_day = _whole_day(data.get("v2")) if op == "between" else first_day
+            if first_day is not None and op in ("gte", "between"):
+                first = day_bounds(first_day, DataType.DATETIME)[0]
+            if last_day is not None and op in ("lte", "between"):
+                end = day_bounds(last_day, DataType.DATETIME)[1]
+                queryset = queryset.filter(_cf__lt=end)
+                return queryset if op == "lte" else queryset.filter(_cf__gte=first)
         match op:
             case "contains":
                 return queryset.filter(_cf__icontains=first)
@@ -190,3 +204,9 @@ class ContactListFilter(django_filters.FilterSet):
             case "lte":
                 return queryset.filter(_cf__lte=first)
         return queryset.filter(_cf__gte=first, _cf__lte=second)
+
+
+def _whole_day(raw: str | None) -> date | None:
+    """The day typed, if a day (not a moment) was typed."""
+    text = (raw or "").strip()
+    return parse_date(text) if len(text) == 10 else None

@@ -13,7 +13,7 @@ API has just written is found at once.
 import itertools
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
@@ -22,7 +22,7 @@ from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
 from qualification.models import AttributeModel, DataAttribute, DataType
-from qualification.values import parse_id
+from qualification.values import day_bounds, parse_id
 
 from .models import Contact, SegmentMembership
 
@@ -328,7 +328,7 @@ class ContactSearch:
 
     def _day(self, field: _Field, operator: str, day: date) -> Q:
         """Calendar days in the workspace's time zone: `=` the day, `<` before it, `>` after."""
-        start, end = _day_bounds(day, field.data_type)
+        start, end = day_bounds(day, field.data_type)
         lookup, _ = self._lookup(field)
         if operator == "=":
             return Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
@@ -381,24 +381,6 @@ def _number(value: Any) -> int | float | None:
             return None
         return _number(int(number)) if number.is_integer() else number
     return None
-
-
-def _day_bounds(day: date, data_type: str | None) -> tuple[Any, Any]:
-    """The first moment of `day` and of the day after, in the form the column stores."""
-    following = day + timedelta(days=1)
-    if data_type == DataType.DATE:
-        return day.isoformat(), following.isoformat()
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(following, time.min, tzinfo=zone)
-    if data_type == DataType.DATETIME:
-        # Custom datetimes are stored as ISO 8601 text in UTC, which sorts as it reads.
-        return _iso_utc(start), _iso_utc(end)
-    return start, end
-
-
-def _iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _or(conditions) -> Q:

@@ -1,7 +1,8 @@
 """Parse raw attribute values into their canonical typed form, and explain what is allowed.
 
 Canonical forms are what `custom_attributes` stores and what history records: str, int, float,
-bool, dates as "YYYY-MM-DD", datetimes as ISO 8601 in UTC ("2026-11-29T07:11:56Z"), and None for
+bool, dates as "YYYY-MM-DD", datetimes as ISO 8601 in UTC to the second, always the same
+width ("2026-11-29T07:11:56Z"), and None for
 "no value". Raw values arrive from JSON (typed), from forms and CSV files (text) and from the
 messenger; each type accepts the forms those sources send, and nothing ambiguous.
 """
@@ -9,11 +10,12 @@ messenger; each type accepts the forms those sources send, and nothing ambiguous
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .models import DataAttribute, DataType
@@ -218,10 +220,28 @@ _PARSERS = {
 
 
 def format_datetime(value: datetime) -> str:
-    """Canonical UTC text for a datetime; naive datetimes are taken to be UTC."""
+    """Canonical UTC text for a datetime, to the second (as Intercom keeps them), always the
+    same width ("2026-01-31T14:30:00Z"), so that comparing the texts compares the moments.
+    Naive datetimes are taken to be UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def day_bounds(day: date, data_type: str | None) -> tuple[Any, Any]:
+    """The first moment of `day` and of the day after, in the workspace's time zone and in
+    the form the value is stored in: ISO dates, canonical datetime text (custom datetimes),
+    or aware datetimes (datetime columns). A condition on a whole day is `start <= value <
+    end`; "on or before" is `value < end`. Every filter and search compares days this way."""
+    following = day + timedelta(days=1)
+    if data_type == DataType.DATE:
+        return day.isoformat(), following.isoformat()
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(following, time.min, tzinfo=zone)
+    if data_type == DataType.DATETIME:
+        return format_datetime(start), format_datetime(end)
+    return start, end
 
 
 def to_canonical(data_type: str, value: Any) -> Canonical:
