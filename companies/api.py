@@ -13,9 +13,9 @@ from pydantic import ConfigDict
 
 from config.api_support import (
     ApiError,
+    TokenAuth,
     api_actor,
     attribute_values,
-    require_scope,
     unix,
 )
 from qualification.services import Source, attributes_apply
@@ -83,9 +83,8 @@ def get_company(company_id: str) -> Company:
     return company
 
 
-@router.post("", summary="Create or update a company")
+@router.post("", summary="Create or update a company", auth=TokenAuth("companies:write"))
 def create_or_update_company(request: HttpRequest, body: CompanyWrite):
-    require_scope(request, "companies:write")
     if not body.company_id:
         raise ApiError(400, "parameter_not_found", "company_id is required.")
     with transaction.atomic():
@@ -107,7 +106,11 @@ def create_or_update_company(request: HttpRequest, body: CompanyWrite):
     return company_json(get_company(str(company.pk)))
 
 
-@router.get("", summary="Retrieve a company by company_id or name, or list companies")
+@router.get(
+    "",
+    summary="Retrieve a company by company_id or name, or list companies",
+    auth=TokenAuth("companies:read"),
+)
 def find_companies(
     request: HttpRequest,
     company_id: str | None = None,
@@ -115,7 +118,6 @@ def find_companies(
     page: int = Query(1, ge=1, le=MAX_PAGE),
     per_page: int = Query(15, ge=1, le=60),
 ):
-    require_scope(request, "companies:read")
     if company_id is not None or name is not None:
         found = Company.objects.prefetch_related("tags")
         found = (
@@ -131,14 +133,13 @@ def find_companies(
 
 
 # Before /{company_id}, which would otherwise take "list" for an id.
-@router.post("/list", summary="List companies")
+@router.post("/list", summary="List companies", auth=TokenAuth("companies:read"))
 def list_companies(
     request: HttpRequest,
     page: int = Query(1, ge=1, le=MAX_PAGE),
     per_page: int = Query(15, ge=1, le=60),
     order: str = "desc",
 ):
-    require_scope(request, "companies:read")
     return _company_page(page, per_page, order)
 
 
@@ -146,12 +147,11 @@ SCROLL_PAGE_SIZE = 50
 SCROLL_SECONDS = 60
 
 
-@router.get("/scroll", summary="Scroll over all companies")
+@router.get("/scroll", summary="Scroll over all companies", auth=TokenAuth("companies:read"))
 def scroll_companies(request: HttpRequest, scroll_param: str | None = None):
     """Every company, a page at a time. Each page answers a fresh `scroll_param` that names
     the position after it for a minute, so asking again with the same one repeats that page
     (a retried request loses nothing); past the end, `data` is empty."""
-    require_scope(request, "companies:read")
     after = 0
     if scroll_param:
         # Only a param this endpoint made (32 hex digits) reaches the cache as part of a key.
@@ -183,15 +183,13 @@ def scroll_companies(request: HttpRequest, scroll_param: str | None = None):
     }
 
 
-@router.get("/{company_id}", summary="Retrieve a company")
+@router.get("/{company_id}", summary="Retrieve a company", auth=TokenAuth("companies:read"))
 def retrieve_company(request: HttpRequest, company_id: str):
-    require_scope(request, "companies:read")
     return company_json(get_company(company_id))
 
 
-@router.put("/{company_id}", summary="Update a company")
+@router.put("/{company_id}", summary="Update a company", auth=TokenAuth("companies:write"))
 def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
-    require_scope(request, "companies:write")
     company = get_company(company_id)
     if body.company_id is not None and body.company_id != company.company_id:
         raise ApiError(400, "parameter_invalid", "company_id cannot be changed once set.")
@@ -201,9 +199,8 @@ def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
     return company_json(get_company(company_id))
 
 
-@router.delete("/{company_id}", summary="Delete a company")
+@router.delete("/{company_id}", summary="Delete a company", auth=TokenAuth("companies:write"))
 def delete_company(request: HttpRequest, company_id: str):
-    require_scope(request, "companies:write")
     company_delete(company=get_company(company_id), source=Source.REST_API)
     return {"id": company_id, "object": "company", "deleted": True}
 

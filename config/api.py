@@ -11,16 +11,18 @@ from django.db import IntegrityError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer
+from ninja.openapi.schema import OpenAPISchema
 
 from inbox.tokens import api_token_check
 from qualification.services import AttributeWriteError
 
 from .api_support import (  # noqa: F401  (re-exported for the middleware and URLs)
     ApiError,
+    TokenAuth,
     attribute_write_error,
     error_body,
     error_response,
+    token_check_set,
 )
 
 SUPPORTED_VERSIONS = {
@@ -59,14 +61,17 @@ def _rate_limit(request: HttpRequest, token) -> None:
         )
 
 
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        found = api_token_check(token)
-        if found is None:
-            return None
+def _token_check(request: HttpRequest, secret: str):
+    """The token behind an API request (its use recorded), counted against its rate limit."""
+    found = api_token_check(secret)
+    if found is not None:
         _rate_limit(request, found)
-        return found
+    return found
 
+
+# Each operation's auth (TokenAuth, declared with its scope in the apps' routers) checks the
+# token with this, once per request.
+token_check_set(_token_check)
 
 ERROR_SCHEMA = {
     "title": "Error",
@@ -102,18 +107,46 @@ ERROR_RESPONSES = {
 }
 
 
-class SwitchboardApi(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
-        """The generated document, plus the error answers every operation can give."""
-        schema = super().get_openapi_schema(*args, **kwargs)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+class _Document(OpenAPISchema):
+    """ninja's OpenAPI document, with each operation's token scope (in its security
+    requirement, and in its description for Swagger UI, which shows scopes only for OAuth2)
+    and the error answers every operation can give."""
+
+    def get_components(self):
+        components = super().get_components()
+        components["schemas"]["Error"] = ERROR_SCHEMA
+        return components
+
+    def operation_details(self, operation):
+        details = super().operation_details(operation)
+        scopes = _scopes(operation)
+        if scopes:
+            needs = f"Needs a token with the `{'` and `'.join(scopes)}` scope."
+            details["description"] = "\n\n".join(filter(None, [details.get("description"), needs]))
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-        for operations in schema["paths"].values():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                for status, description in ERROR_RESPONSES.items():
-                    responses.setdefault(status, {"description": description, "content": error})
-        return schema
+        for status, description in ERROR_RESPONSES.items():
+            details["responses"].setdefault(status, {"description": description, "content": error})
+        return details
+
+    def operation_security(self, operation):
+        security = super().operation_security(operation)
+        # ninja leaves every requirement's scope list empty; OpenAPI 3.1 lets a bearer
+        # scheme's requirement list the roles (here, scopes) it needs.
+        for requirement in security or ():
+            for name in requirement:
+                requirement[name] = _scopes(operation)
+        return security
+
+
+def _scopes(operation) -> list[str]:
+    return [auth.scope for auth in operation.auth_callbacks if getattr(auth, "scope", None)]
+
+
+class SwitchboardApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Document(self, path_prefix)
 
 
 api = SwitchboardApi(

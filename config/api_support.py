@@ -1,11 +1,14 @@
-"""What the apps' API routers share: Intercom's error shape, scopes, who the actor is, and
-how values and times are sent. It imports no app above qualification, so every app's router
-can use it without depending, through config.api, on the others."""
+"""What the apps' API routers share: Intercom's error shape, the token auth that holds each
+operation's scope, who the actor is, and how values and times are sent. It imports no app
+above qualification, so every app's router can use it without depending, through config.api,
+on the others."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from ninja.security import HttpBearer
 
 from qualification.models import AttributeTarget
 from qualification.services import Actor, AttributeWriteError
@@ -66,10 +69,35 @@ def attribute_write_error(exc: AttributeWriteError) -> "ApiError":
     return ApiError(400, code, problem.message)
 
 
-def require_scope(request: HttpRequest, scope: str) -> None:
-    if scope not in request.auth.scopes:
-        raise ApiError(
-            403,
-            "token_unauthorized",
-            f"This token may not do this: it lacks the {scope} scope.",
-        )
+# Finds the active token behind a secret (None if there is none), records its use and counts
+# the request against its rate limit. config.api sets it: tokens are kept by an app above the
+# ones whose routers use TokenAuth, and the rate limit is the API root's.
+_token_check: Callable[[HttpRequest, str], Any] | None = None
+
+
+def token_check_set(check: Callable[[HttpRequest, str], Any]) -> None:
+    global _token_check
+    _token_check = check
+
+
+class TokenAuth(HttpBearer):
+    """Intercom's bearer token, as one operation's auth: `auth=TokenAuth("contacts:read")`.
+
+    An unknown or revoked token gets 401 and one past its rate limit 429 (from the check);
+    one without the scope gets Intercom's 403. Either way the operation does not run, so
+    nothing is written, and its parameters are not even read. The OpenAPI document shows the
+    scope in the operation's security requirement and description (config.api)."""
+
+    def __init__(self, scope: str | None = None):
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str):
+        found = _token_check(request, token)
+        if found is not None and self.scope is not None and self.scope not in found.scopes:
+            raise ApiError(
+                403,
+                "token_unauthorized",
+                f"This token may not do this: it lacks the {self.scope} scope.",
+            )
+        return found

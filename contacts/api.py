@@ -13,9 +13,9 @@ from pydantic import ConfigDict
 
 from config.api_support import (
     ApiError,
+    TokenAuth,
     api_actor,
     attribute_values,
-    require_scope,
     unix,
 )
 from config.cursors import cursor_decode, cursor_encode
@@ -266,9 +266,8 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
     }
 
 
-@router.get("", summary="List contacts")
+@router.get("", summary="List contacts", auth=TokenAuth("contacts:read"))
 def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str | None = None):
-    require_scope(request, "contacts:read")
     return _page(Contact.objects.all(), per_page, starting_after)
 
 
@@ -282,11 +281,10 @@ class SearchRequest(Schema):
     pagination: SearchPagination | None = None
 
 
-@router.post("/search", summary="Search contacts")
+@router.post("/search", summary="Search contacts", auth=TokenAuth("contacts:read"))
 def search_contacts(request: HttpRequest, body: SearchRequest):
     """Intercom's query language: filters and nested AND/OR groups, operators by field type,
     `custom_attributes.<name>`, and the cursor in the body's `pagination`."""
-    require_scope(request, "contacts:read")
     try:
         matches = contact_search(body.query)
     except SearchError as exc:
@@ -300,9 +298,8 @@ class MergeRequest(Schema):
     into: str
 
 
-@router.post("/merge", summary="Merge a lead into a user")
+@router.post("/merge", summary="Merge a lead into a user", auth=TokenAuth("contacts:write"))
 def merge_contacts(request: HttpRequest, body: MergeRequest):
-    require_scope(request, "contacts:write")
     lead, user = contact_or_404(body.from_), contact_or_404(body.into)
     try:
         merged = contact_merge(
@@ -313,9 +310,12 @@ def merge_contacts(request: HttpRequest, body: MergeRequest):
     return contact_json(contact_or_404(str(merged.pk)))
 
 
-@router.get("/find_by_external_id/{external_id}", summary="Find a user by external id")
+@router.get(
+    "/find_by_external_id/{external_id}",
+    summary="Find a user by external id",
+    auth=TokenAuth("contacts:read"),
+)
 def find_by_external_id(request: HttpRequest, external_id: str):
-    require_scope(request, "contacts:read")
     contact = _contacts().filter(role=Role.USER, external_id=external_id).first()
     if contact is None:
         raise ApiError(404, "not_found", "User Not Found")
@@ -323,7 +323,6 @@ def find_by_external_id(request: HttpRequest, external_id: str):
 
 
 def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str, Any]:
-    require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     contact_archive(contact=contact, archived=archived, source=Source.REST_API)
     return {
@@ -334,19 +333,20 @@ def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str,
     }
 
 
-@router.post("/{contact_id}/archive", summary="Archive a contact")
+@router.post("/{contact_id}/archive", summary="Archive a contact", auth=TokenAuth("contacts:write"))
 def archive_contact(request: HttpRequest, contact_id: str):
     return _archive(request, contact_id, True)
 
 
-@router.post("/{contact_id}/unarchive", summary="Unarchive a contact")
+@router.post(
+    "/{contact_id}/unarchive", summary="Unarchive a contact", auth=TokenAuth("contacts:write")
+)
 def unarchive_contact(request: HttpRequest, contact_id: str):
     return _archive(request, contact_id, False)
 
 
-@router.post("", summary="Create a contact")
+@router.post("", summary="Create a contact", auth=TokenAuth("contacts:write"))
 def create_contact(request: HttpRequest, body: ContactWrite):
-    require_scope(request, "contacts:write")
     if not ({"email", "external_id", "role"} & body.model_fields_set):
         raise ApiError(400, "parameter_not_found", "Send an email, an external_id or a role.")
     role = body.role or Role.USER
@@ -365,15 +365,13 @@ def create_contact(request: HttpRequest, body: ContactWrite):
     return contact_json(contact_or_404(str(contact.pk)))
 
 
-@router.get("/{contact_id}", summary="Retrieve a contact")
+@router.get("/{contact_id}", summary="Retrieve a contact", auth=TokenAuth("contacts:read"))
 def get_contact(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:read")
     return contact_json(contact_or_404(contact_id))
 
 
-@router.put("/{contact_id}", summary="Update a contact")
+@router.put("/{contact_id}", summary="Update a contact", auth=TokenAuth("contacts:write"))
 def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
-    require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     role = body.role or contact.role
     _refuse_duplicate(role, body.external_id, body.email, exclude=contact.pk)
@@ -398,9 +396,8 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     return contact_json(contact)
 
 
-@router.delete("/{contact_id}", summary="Delete a contact")
+@router.delete("/{contact_id}", summary="Delete a contact", auth=TokenAuth("contacts:write"))
 def delete_contact(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     external_id = contact.external_id
     contact_delete(contact=contact, source=Source.REST_API)
@@ -419,14 +416,17 @@ def _company(company_id: str | None):
     return get_company(company_id)
 
 
-@router.get("/{contact_id}/companies", summary="List a contact's companies")
+@router.get(
+    "/{contact_id}/companies",
+    summary="List a contact's companies",
+    auth=TokenAuth("contacts:read"),
+)
 def list_contact_companies(
     request: HttpRequest,
     contact_id: str,
     page: int = Query(1, ge=1, le=10_000),
     per_page: int = Query(50, ge=1, le=150),
 ):
-    require_scope(request, "contacts:read")
     from companies.api import company_json
 
     if page < 1 or not 1 <= per_page <= 150:
@@ -447,9 +447,12 @@ def list_contact_companies(
     }
 
 
-@router.post("/{contact_id}/companies", summary="Attach a contact to a company")
+@router.post(
+    "/{contact_id}/companies",
+    summary="Attach a contact to a company",
+    auth=TokenAuth("contacts:write"),
+)
 def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
-    require_scope(request, "contacts:write")
     from companies.api import company_json
 
     contact = contact_or_404(contact_id)
@@ -458,9 +461,12 @@ def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
     return company_json(company)
 
 
-@router.delete("/{contact_id}/companies/{company_id}", summary="Detach a contact from a company")
+@router.delete(
+    "/{contact_id}/companies/{company_id}",
+    summary="Detach a contact from a company",
+    auth=TokenAuth("contacts:write"),
+)
 def detach_company(request: HttpRequest, contact_id: str, company_id: str):
-    require_scope(request, "contacts:write")
     from companies.api import company_json
 
     contact = contact_or_404(contact_id)
@@ -473,9 +479,12 @@ def detach_company(request: HttpRequest, contact_id: str, company_id: str):
 company_contacts_router = Router(tags=["Companies"])
 
 
-@company_contacts_router.get("/{company_id}/contacts", summary="List a company's contacts")
+@company_contacts_router.get(
+    "/{company_id}/contacts",
+    summary="List a company's contacts",
+    auth=TokenAuth("companies:read"),
+)
 def list_company_contacts(request: HttpRequest, company_id: str):
-    require_scope(request, "companies:read")
     company = _company(company_id)
     contacts = list(_contacts().filter(memberships__company=company).order_by("pk")[:150])
     return {

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import ApiError, api_actor, require_scope, unix
+from config.api_support import ApiError, TokenAuth, api_actor, unix
 from config.cursors import cursor_decode, cursor_encode
 from qualification.services import Source
 
@@ -116,9 +116,13 @@ def _invalid(exc: EventInvalid) -> ApiError:
     return ApiError(400, "parameter_invalid", str(exc))
 
 
-@router.post("", summary="Submit a data event", response={202: None})
+@router.post(
+    "",
+    summary="Submit a data event",
+    response={202: None},
+    auth=TokenAuth("events:write"),
+)
 def create_event(request: HttpRequest, body: EventIn):
-    require_scope(request, "events:write")
     if not body.event_name:
         raise ApiError(400, "parameter_not_found", "event_name is required.")
     # Intercom's schema requires it and de-duplicates on it; defaulting to "now" would make
@@ -190,6 +194,7 @@ def summary_json(summary: EventSummary) -> dict[str, Any]:
     "",
     summary="List all data events",
     response={200: EventListOut | EventSummaryOut},
+    auth=TokenAuth("events:read"),
 )
 def list_events(
     request: HttpRequest,
@@ -201,7 +206,6 @@ def list_events(
     per_page: int = PER_PAGE_DEFAULT,
     before: str | None = None,
 ):
-    require_scope(request, "events:read")
     if type != "user":
         raise ApiError(400, "parameter_invalid", "type must be user.")
     if not 1 <= per_page <= PER_PAGE_MAX:
@@ -232,9 +236,13 @@ def list_events(
     }
 
 
-@router.post("/summaries", summary="Create event summaries", response={200: None})
+@router.post(
+    "/summaries",
+    summary="Create event summaries",
+    response={200: None},
+    auth=TokenAuth("events:write"),
+)
 def create_event_summaries(request: HttpRequest, body: EventSummariesIn):
-    require_scope(request, "events:write")
     sent = body.event_summaries
     items = sent if isinstance(sent, list) else [sent] if sent is not None else []
     if not items:

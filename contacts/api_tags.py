@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from pydantic import ValidationError as PydanticValidationError
 
 from companies.models import Company
-from config.api_support import ApiError, require_scope, unix
+from config.api_support import ApiError, TokenAuth, unix
 from qualification.models import Tag
 from qualification.services import Source, TagNameTaken, tag_find_or_create, tag_rename
 from qualification.values import parse_id
@@ -218,9 +218,13 @@ def _users(items: list[TagUserItem]) -> list[tuple[Contact, bool]]:
 # /tags --------------------------------------------------------------------------------------
 
 
-@tags_router.get("", summary="List all tags", response={200: TagListOut})
+@tags_router.get(
+    "",
+    summary="List all tags",
+    response={200: TagListOut},
+    auth=TokenAuth("tags:read"),
+)
 def list_tags(request: HttpRequest):
-    require_scope(request, "tags:read")
     return {"type": "list", "data": [tag_json(t) for t in Tag.objects.order_by("name", "pk")]}
 
 
@@ -229,9 +233,9 @@ def list_tags(request: HttpRequest):
     summary="Create or rename a tag, tag or untag companies, tag or untag contacts",
     response={200: TagOut},
     openapi_extra=TAG_BODY_OPENAPI,
+    auth=TokenAuth("tags:write"),
 )
 def create_tag(request: HttpRequest):
-    require_scope(request, "tags:write")
     body = _parse_tag_body(request.body)
     if isinstance(body, TagCreateOrRename):
         if body.id is None:
@@ -254,9 +258,13 @@ def create_tag(request: HttpRequest):
     return tag_json(tag)
 
 
-@tags_router.get("/{tag_id}", summary="Find a specific tag", response={200: TagOut})
+@tags_router.get(
+    "/{tag_id}",
+    summary="Find a specific tag",
+    response={200: TagOut},
+    auth=TokenAuth("tags:read"),
+)
 def find_tag(request: HttpRequest, tag_id: str):
-    require_scope(request, "tags:read")
     return tag_json(_tag(tag_id))
 
 
@@ -266,9 +274,9 @@ def find_tag(request: HttpRequest, tag_id: str):
     description="Takes the tag off every contact and company first. Refused (400 "
     "tag_has_dependent_objects) while a segment's filter uses the tag.",
     response={200: None},
+    auth=TokenAuth("tags:write"),
 )
 def delete_tag(request: HttpRequest, tag_id: str):
-    require_scope(request, "tags:write")
     tag = _tag(tag_id)
     try:
         tag_delete(tag=tag, source=Source.REST_API)
@@ -290,9 +298,9 @@ class TagRef(Schema):
     "/{contact_id}/tags",
     summary="List tags attached to a contact",
     response={200: TagListOut},
+    auth=TokenAuth("contacts:read"),
 )
 def list_contact_tags(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:read")
     contact = contact_or_404(contact_id)
     return {"type": "list", "data": [tag_json(t) for t in contact.tags.order_by("name", "pk")]}
 
@@ -300,10 +308,12 @@ def list_contact_tags(request: HttpRequest, contact_id: str):
 # Tagging a contact needs tags:write, not contacts:write: POST /tags can tag the same contacts
 # with tags:write alone, so one effect asks for one scope whichever endpoint does it.
 @contact_tags_router.post(
-    "/{contact_id}/tags", summary="Add tag to a contact", response={200: TagOut}
+    "/{contact_id}/tags",
+    summary="Add tag to a contact",
+    response={200: TagOut},
+    auth=TokenAuth("tags:write"),
 )
 def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
-    require_scope(request, "tags:write")
     contact = contact_or_404(contact_id)
     tag = _tag(body.id)
     contact_tag(contact=contact, tag=tag, source=Source.REST_API)
@@ -316,9 +326,9 @@ def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
     "/{contact_id}/tags/{tag_id}",
     summary="Remove tag from a contact",
     response={200: TagOut},
+    auth=TokenAuth("tags:write"),
 )
 def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
-    require_scope(request, "tags:write")
     contact = contact_or_404(contact_id)
     tag = _tag(tag_id)
     # Removing a tag the contact does not carry succeeds: the outcome the caller asked for holds.
@@ -334,9 +344,9 @@ def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
     summary="List all segments",
     response={200: SegmentListOut},
     exclude_none=True,
+    auth=TokenAuth("contacts:read"),
 )
 def list_segments(request: HttpRequest, include_count: bool = False):
-    require_scope(request, "contacts:read")
     segments = Segment.objects.order_by("name", "pk")
     if include_count:
         # Members as the projector last evaluated them: it follows changes through the outbox.
@@ -352,9 +362,9 @@ def list_segments(request: HttpRequest, include_count: bool = False):
     summary="Retrieve a segment",
     response={200: SegmentOut},
     exclude_none=True,
+    auth=TokenAuth("contacts:read"),
 )
 def find_segment(request: HttpRequest, segment_id: str):
-    require_scope(request, "contacts:read")
     pk = _pk(segment_id)
     segment = Segment.objects.filter(pk=pk).first() if pk is not None else None
     if segment is None:
@@ -367,9 +377,9 @@ def find_segment(request: HttpRequest, segment_id: str):
     summary="List attached segments for contact",
     response={200: ContactSegmentsOut},
     exclude_none=True,
+    auth=TokenAuth("contacts:read"),
 )
 def list_contact_segments(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:read")
     contact = contact_or_404(contact_id)
     segments = contact.segments.order_by("name", "pk")
     return {"type": "list", "data": [segment_json(s) for s in segments]}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import ApiError, require_scope, unix
+from config.api_support import ApiError, TokenAuth, unix
 from contacts.api import contact_or_404
 from contacts.models import Contact
 from contacts.selectors import contact_find
@@ -457,9 +457,9 @@ def _replying_teammate(body: ConversationReply):
     description="Starts a conversation from a contact (user or lead), as if they had written "
     "in the messenger. `body` is text; it appears in the inbox exactly as sent.",
     response={200: ConversationMessage},
+    auth=TokenAuth("conversations:write"),
 )
 def create_conversation(request: HttpRequest, body: ConversationCreate):
-    require_scope(request, "conversations:write")
     contact = contact_or_404(body.from_.id)
     text = _text(body.body, html=False)
     at = _moment(body.created_at)
@@ -482,11 +482,11 @@ def create_conversation(request: HttpRequest, body: ConversationCreate):
     summary="List conversations",
     description="Newest activity first; page on with `starting_after` from `pages.next`.",
     response={200: ConversationListOut},
+    auth=TokenAuth("conversations:read"),
 )
 def list_conversations(
     request: HttpRequest, per_page: int = DEFAULT_PER_PAGE, starting_after: str | None = None
 ):
-    require_scope(request, "conversations:read")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise ApiError(400, "parameter_invalid", f"per_page must be between 1 and {MAX_PER_PAGE}.")
     if starting_after and decode_cursor(starting_after) is None:
@@ -526,9 +526,9 @@ def list_conversations(
     description="With its parts after the first message (the `source`), oldest first, at most "
     "the latest 500. `display_as=plaintext` gives bodies as stored text instead of HTML.",
     response={200: ConversationOut},
+    auth=TokenAuth("conversations:read"),
 )
 def get_conversation(request: HttpRequest, conversation_id: str, display_as: str | None = None):
-    require_scope(request, "conversations:read")
     conversation = _conversation(conversation_id)
     return _full_json(conversation, plaintext=display_as == "plaintext")
 
@@ -540,9 +540,9 @@ def get_conversation(request: HttpRequest, conversation_id: str, display_as: str
     "conversation's contact (`type: user`, a comment, which reopens a snoozed or closed "
     "conversation). `body` is HTML and is kept as its text.",
     response={200: ConversationOut},
+    auth=TokenAuth("conversations:write"),
 )
 def reply_conversation(request: HttpRequest, conversation_id: str, body: ConversationReply):
-    require_scope(request, "conversations:write")
     conversation = _conversation(conversation_id)
     if body.message_type == "quick_reply":
         raise ApiError(400, "parameter_invalid", "quick_reply messages are not supported.")
