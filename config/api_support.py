@@ -5,10 +5,11 @@ on the others."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja.security import HttpBearer
+from pydantic import BaseModel, ConfigDict
 
 from qualification.models import AttributeTarget
 from qualification.services import Actor, AttributeWriteError
@@ -101,3 +102,44 @@ class TokenAuth(HttpBearer):
                 f"This token may not do this: it lacks the {self.scope} scope.",
             )
         return found
+
+
+# Response schemas ---------------------------------------------------------------------------
+
+
+class ResponseSchema(BaseModel):
+    """The schema of a response body that ninja builds from the dict an endpoint returns: every
+    key sent is declared (an undeclared one fails the response instead of silently vanishing)
+    and every value goes out as it is, never converted (strict). A plain pydantic model, not a
+    ninja Schema: it validates a dict without wrapping each level for attribute access, in a
+    fifth of the time (a contact: 33 us against 150), on the API's busiest answers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# Errors in the OpenAPI document ---------------------------------------------------------------
+
+
+class ErrorItem(ResponseSchema):
+    code: str
+    message: str
+
+
+class Error(ResponseSchema):
+    """Intercom's error list: what went wrong, for which request."""
+
+    type: Literal["error.list"]
+    request_id: str
+    errors: list[ErrorItem]
+
+
+# Any operation can answer these: a refused Intercom-Version or unstorable text (400), no
+# valid token (401), a token without the scope (403), past the rate limit (429).
+EVERY_OPERATION_ERRORS = (400, 401, 403, 429)
+
+
+def api_errors(*statuses: int) -> dict[int, type[Error]]:
+    """The error answers of an operation, for its `response=`: those every operation can give
+    and `statuses` (404 for something named that may not exist, 409 for a write that may lose
+    a race, 422 for a state that forbids it)."""
+    return dict.fromkeys(sorted({*EVERY_OPERATION_ERRORS, *statuses}), Error)

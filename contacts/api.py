@@ -3,7 +3,7 @@
 import functools
 import json
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Aggregate, JSONField, OuterRef, QuerySet, Subquery
@@ -11,10 +11,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from companies.api import CompanyOut, company_json, get_company
 from config.api_support import (
     ApiError,
+    ResponseSchema,
     TokenAuth,
     api_actor,
+    api_errors,
     attribute_values,
     unix,
 )
@@ -65,6 +68,140 @@ class ContactWrite(Schema):
     unsubscribed_from_emails: bool | None = None
     language_override: str | None = None
     custom_attributes: dict[str, Any] | None = None
+
+
+# Response schemas: exactly what the endpoints send, in the order they send it (Intercom's
+# shapes). Fields Switchboard does not record are present and null or empty.
+
+
+class AddressableRef(ResponseSchema):
+    type: Literal["tag", "company"]
+    id: str
+    url: str
+
+
+class AddressableList(ResponseSchema):
+    type: Literal["list"]
+    data: list[AddressableRef]
+    url: str
+    total_count: int
+    has_more: bool
+
+
+class SocialProfiles(ResponseSchema):
+    type: Literal["list"]
+    data: list[dict[str, Any]]
+
+
+class ContactLocation(ResponseSchema):
+    type: Literal["location"]
+    country: str | None
+    region: str | None
+    city: str | None
+    country_code: str | None
+    continent_code: str | None
+
+
+class ContactOut(ResponseSchema):
+    type: Literal["contact"]
+    id: str
+    workspace_id: str
+    external_id: str | None
+    role: Literal["user", "lead"]
+    email: str | None
+    email_domain: str | None
+    phone: str | None
+    name: str | None
+    avatar: str | None
+    owner_id: int | None
+    social_profiles: SocialProfiles
+    has_hard_bounced: bool
+    marked_email_as_spam: bool
+    unsubscribed_from_emails: bool
+    created_at: int
+    updated_at: int
+    signed_up_at: int | None
+    last_seen_at: int | None
+    last_replied_at: int | None
+    last_contacted_at: int | None
+    last_email_opened_at: int | None
+    last_email_clicked_at: int | None
+    language_override: str | None
+    browser: str | None
+    browser_version: str | None
+    browser_language: str | None
+    os: str | None
+    location: ContactLocation
+    custom_attributes: dict[str, Any]
+    tags: AddressableList
+    notes: AddressableList
+    companies: AddressableList
+    archived: bool
+
+
+class ContactNextPage(ResponseSchema):
+    per_page: int
+    starting_after: str
+
+
+class ContactPages(ResponseSchema):
+    type: Literal["pages"]
+    page: int
+    per_page: int
+    total_pages: int
+    next: ContactNextPage | None
+
+
+class ContactListOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[ContactOut]
+    total_count: int
+    pages: ContactPages
+
+
+class ContactArchivedOut(ResponseSchema):
+    type: Literal["contact"]
+    id: str
+    external_id: str | None
+    archived: bool
+
+
+class ContactDeletedOut(ResponseSchema):
+    type: Literal["contact"]
+    id: str
+    external_id: str | None
+    deleted: bool
+
+
+class ContactCompaniesPages(ResponseSchema):
+    type: Literal["pages"]
+    next: None
+    page: int
+    per_page: int
+
+
+class ContactCompaniesOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[CompanyOut]
+    companies: list[CompanyOut] = Field(
+        description="The same companies as `data`: the official SDK reads this key."
+    )
+    total_count: int
+    pages: ContactCompaniesPages
+
+
+class CompanyContactsPages(ResponseSchema):
+    type: Literal["pages"]
+    page: int
+    per_page: int
+    total_pages: int
+
+
+class CompanyContactsOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[ContactOut]
+    total_count: int
+    pages: CompanyContactsPages
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:
@@ -266,7 +403,12 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
     }
 
 
-@router.get("", summary="List contacts", auth=TokenAuth("contacts:read"))
+@router.get(
+    "",
+    summary="List contacts",
+    response={200: ContactListOut, **api_errors()},
+    auth=TokenAuth("contacts:read"),
+)
 def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str | None = None):
     return _page(Contact.objects.all(), per_page, starting_after)
 
@@ -281,7 +423,12 @@ class SearchRequest(Schema):
     pagination: SearchPagination | None = None
 
 
-@router.post("/search", summary="Search contacts", auth=TokenAuth("contacts:read"))
+@router.post(
+    "/search",
+    summary="Search contacts",
+    response={200: ContactListOut, **api_errors()},
+    auth=TokenAuth("contacts:read"),
+)
 def search_contacts(request: HttpRequest, body: SearchRequest):
     """Intercom's query language: filters and nested AND/OR groups, operators by field type,
     `custom_attributes.<name>`, and the cursor in the body's `pagination`."""
@@ -298,7 +445,12 @@ class MergeRequest(Schema):
     into: str
 
 
-@router.post("/merge", summary="Merge a lead into a user", auth=TokenAuth("contacts:write"))
+@router.post(
+    "/merge",
+    summary="Merge a lead into a user",
+    response={200: ContactOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def merge_contacts(request: HttpRequest, body: MergeRequest):
     lead, user = contact_or_404(body.from_), contact_or_404(body.into)
     try:
@@ -313,6 +465,7 @@ def merge_contacts(request: HttpRequest, body: MergeRequest):
 @router.get(
     "/find_by_external_id/{external_id}",
     summary="Find a user by external id",
+    response={200: ContactOut, **api_errors(404)},
     auth=TokenAuth("contacts:read"),
 )
 def find_by_external_id(request: HttpRequest, external_id: str):
@@ -322,7 +475,7 @@ def find_by_external_id(request: HttpRequest, external_id: str):
     return contact_json(contact)
 
 
-def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str, Any]:
+def _archive(contact_id: str, archived: bool) -> dict[str, Any]:
     contact = contact_or_404(contact_id)
     contact_archive(contact=contact, archived=archived, source=Source.REST_API)
     return {
@@ -333,19 +486,32 @@ def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str,
     }
 
 
-@router.post("/{contact_id}/archive", summary="Archive a contact", auth=TokenAuth("contacts:write"))
+@router.post(
+    "/{contact_id}/archive",
+    summary="Archive a contact",
+    response={200: ContactArchivedOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def archive_contact(request: HttpRequest, contact_id: str):
-    return _archive(request, contact_id, True)
+    return _archive(contact_id, True)
 
 
 @router.post(
-    "/{contact_id}/unarchive", summary="Unarchive a contact", auth=TokenAuth("contacts:write")
+    "/{contact_id}/unarchive",
+    summary="Unarchive a contact",
+    response={200: ContactArchivedOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
 )
 def unarchive_contact(request: HttpRequest, contact_id: str):
-    return _archive(request, contact_id, False)
+    return _archive(contact_id, False)
 
 
-@router.post("", summary="Create a contact", auth=TokenAuth("contacts:write"))
+@router.post(
+    "",
+    summary="Create a contact",
+    response={200: ContactOut, **api_errors(409)},
+    auth=TokenAuth("contacts:write"),
+)
 def create_contact(request: HttpRequest, body: ContactWrite):
     if not ({"email", "external_id", "role"} & body.model_fields_set):
         raise ApiError(400, "parameter_not_found", "Send an email, an external_id or a role.")
@@ -365,12 +531,22 @@ def create_contact(request: HttpRequest, body: ContactWrite):
     return contact_json(contact_or_404(str(contact.pk)))
 
 
-@router.get("/{contact_id}", summary="Retrieve a contact", auth=TokenAuth("contacts:read"))
+@router.get(
+    "/{contact_id}",
+    summary="Retrieve a contact",
+    response={200: ContactOut, **api_errors(404)},
+    auth=TokenAuth("contacts:read"),
+)
 def get_contact(request: HttpRequest, contact_id: str):
     return contact_json(contact_or_404(contact_id))
 
 
-@router.put("/{contact_id}", summary="Update a contact", auth=TokenAuth("contacts:write"))
+@router.put(
+    "/{contact_id}",
+    summary="Update a contact",
+    response={200: ContactOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     contact = contact_or_404(contact_id)
     role = body.role or contact.role
@@ -396,7 +572,12 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     return contact_json(contact)
 
 
-@router.delete("/{contact_id}", summary="Delete a contact", auth=TokenAuth("contacts:write"))
+@router.delete(
+    "/{contact_id}",
+    summary="Delete a contact",
+    response={200: ContactDeletedOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def delete_contact(request: HttpRequest, contact_id: str):
     contact = contact_or_404(contact_id)
     external_id = contact.external_id
@@ -409,8 +590,6 @@ class CompanyRef(Schema):
 
 
 def _company(company_id: str | None):
-    from companies.api import get_company
-
     if not company_id:
         raise ApiError(400, "parameter_not_found", "company not specified")
     return get_company(company_id)
@@ -419,6 +598,7 @@ def _company(company_id: str | None):
 @router.get(
     "/{contact_id}/companies",
     summary="List a contact's companies",
+    response={200: ContactCompaniesOut, **api_errors(404)},
     auth=TokenAuth("contacts:read"),
 )
 def list_contact_companies(
@@ -427,8 +607,6 @@ def list_contact_companies(
     page: int = Query(1, ge=1, le=10_000),
     per_page: int = Query(50, ge=1, le=150),
 ):
-    from companies.api import company_json
-
     if page < 1 or not 1 <= per_page <= 150:
         raise ApiError(400, "parameter_invalid", "page must be 1 or more and per_page 1 to 150.")
     contact = contact_or_404(contact_id)
@@ -450,11 +628,10 @@ def list_contact_companies(
 @router.post(
     "/{contact_id}/companies",
     summary="Attach a contact to a company",
+    response={200: CompanyOut, **api_errors(404, 409)},
     auth=TokenAuth("contacts:write"),
 )
 def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
-    from companies.api import company_json
-
     contact = contact_or_404(contact_id)
     company = _company(body.id)
     contact_company_attach(contact=contact, company=company, source=Source.REST_API)
@@ -464,11 +641,10 @@ def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
 @router.delete(
     "/{contact_id}/companies/{company_id}",
     summary="Detach a contact from a company",
+    response={200: CompanyOut, **api_errors(404, 409)},
     auth=TokenAuth("contacts:write"),
 )
 def detach_company(request: HttpRequest, contact_id: str, company_id: str):
-    from companies.api import company_json
-
     contact = contact_or_404(contact_id)
     company = _company(company_id)
     if not contact_company_detach(contact=contact, company=company, source=Source.REST_API):
@@ -482,6 +658,7 @@ company_contacts_router = Router(tags=["Companies"])
 @company_contacts_router.get(
     "/{company_id}/contacts",
     summary="List a company's contacts",
+    response={200: CompanyContactsOut, **api_errors(404)},
     auth=TokenAuth("companies:read"),
 )
 def list_company_contacts(request: HttpRequest, company_id: str):

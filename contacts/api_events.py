@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import ApiError, TokenAuth, api_actor, unix
+from config.api_support import ApiError, TokenAuth, api_actor, api_errors, unix
 from config.cursors import cursor_decode, cursor_encode
 from qualification.services import Source
 
@@ -119,7 +119,7 @@ def _invalid(exc: EventInvalid) -> ApiError:
 @router.post(
     "",
     summary="Submit a data event",
-    response={202: None},
+    response={202: None, **api_errors(404, 409)},
     auth=TokenAuth("events:write"),
 )
 def create_event(request: HttpRequest, body: EventIn):
@@ -193,7 +193,7 @@ def summary_json(summary: EventSummary) -> dict[str, Any]:
 @router.get(
     "",
     summary="List all data events",
-    response={200: EventListOut | EventSummaryOut},
+    response={200: EventListOut | EventSummaryOut, **api_errors(404)},
     auth=TokenAuth("events:read"),
 )
 def list_events(
@@ -239,7 +239,7 @@ def list_events(
 @router.post(
     "/summaries",
     summary="Create event summaries",
-    response={200: None},
+    response={200: None, **api_errors(404, 409)},
     auth=TokenAuth("events:write"),
 )
 def create_event_summaries(request: HttpRequest, body: EventSummariesIn):

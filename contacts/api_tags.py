@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from pydantic import ValidationError as PydanticValidationError
 
 from companies.models import Company
-from config.api_support import ApiError, TokenAuth, unix
+from config.api_support import ApiError, TokenAuth, api_errors, unix
 from qualification.models import Tag
 from qualification.services import Source, TagNameTaken, tag_find_or_create, tag_rename
 from qualification.values import parse_id
@@ -221,7 +221,7 @@ def _users(items: list[TagUserItem]) -> list[tuple[Contact, bool]]:
 @tags_router.get(
     "",
     summary="List all tags",
-    response={200: TagListOut},
+    response={200: TagListOut, **api_errors()},
     auth=TokenAuth("tags:read"),
 )
 def list_tags(request: HttpRequest):
@@ -231,7 +231,7 @@ def list_tags(request: HttpRequest):
 @tags_router.post(
     "",
     summary="Create or rename a tag, tag or untag companies, tag or untag contacts",
-    response={200: TagOut},
+    response={200: TagOut, **api_errors(404, 409)},
     openapi_extra=TAG_BODY_OPENAPI,
     auth=TokenAuth("tags:write"),
 )
@@ -261,7 +261,7 @@ def create_tag(request: HttpRequest):
 @tags_router.get(
     "/{tag_id}",
     summary="Find a specific tag",
-    response={200: TagOut},
+    response={200: TagOut, **api_errors(404)},
     auth=TokenAuth("tags:read"),
 )
 def find_tag(request: HttpRequest, tag_id: str):
@@ -273,7 +273,7 @@ def find_tag(request: HttpRequest, tag_id: str):
     summary="Delete a tag",
     description="Takes the tag off every contact and company first. Refused (400 "
     "tag_has_dependent_objects) while a segment's filter uses the tag.",
-    response={200: None},
+    response={200: None, **api_errors(404, 409)},
     auth=TokenAuth("tags:write"),
 )
 def delete_tag(request: HttpRequest, tag_id: str):
@@ -297,7 +297,7 @@ class TagRef(Schema):
 @contact_tags_router.get(
     "/{contact_id}/tags",
     summary="List tags attached to a contact",
-    response={200: TagListOut},
+    response={200: TagListOut, **api_errors(404)},
     auth=TokenAuth("contacts:read"),
 )
 def list_contact_tags(request: HttpRequest, contact_id: str):
@@ -310,7 +310,7 @@ def list_contact_tags(request: HttpRequest, contact_id: str):
 @contact_tags_router.post(
     "/{contact_id}/tags",
     summary="Add tag to a contact",
-    response={200: TagOut},
+    response={200: TagOut, **api_errors(404, 409)},
     auth=TokenAuth("tags:write"),
 )
 def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
@@ -325,7 +325,7 @@ def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
 @contact_tags_router.delete(
     "/{contact_id}/tags/{tag_id}",
     summary="Remove tag from a contact",
-    response={200: TagOut},
+    response={200: TagOut, **api_errors(404, 409)},
     auth=TokenAuth("tags:write"),
 )
 def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
@@ -342,7 +342,7 @@ def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
 @segments_router.get(
     "",
     summary="List all segments",
-    response={200: SegmentListOut},
+    response={200: SegmentListOut, **api_errors()},
     exclude_none=True,
     auth=TokenAuth("contacts:read"),
 )
@@ -360,7 +360,7 @@ def list_segments(request: HttpRequest, include_count: bool = False):
 @segments_router.get(
     "/{segment_id}",
     summary="Retrieve a segment",
-    response={200: SegmentOut},
+    response={200: SegmentOut, **api_errors(404)},
     exclude_none=True,
     auth=TokenAuth("contacts:read"),
 )
@@ -375,7 +375,7 @@ def find_segment(request: HttpRequest, segment_id: str):
 @contact_tags_router.get(
     "/{contact_id}/segments",
     summary="List attached segments for contact",
-    response={200: ContactSegmentsOut},
+    response={200: ContactSegmentsOut, **api_errors(404)},
     exclude_none=True,
     auth=TokenAuth("contacts:read"),
 )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from config.api_support import ApiError, TokenAuth, unix
+from config.api_support import ApiError, TokenAuth, api_errors, unix
 from contacts.api import contact_or_404
 from contacts.models import Contact
 from contacts.selectors import contact_find
@@ -456,7 +456,7 @@ def _replying_teammate(body: ConversationReply):
     summary="Create a conversation",
     description="Starts a conversation from a contact (user or lead), as if they had written "
     "in the messenger. `body` is text; it appears in the inbox exactly as sent.",
-    response={200: ConversationMessage},
+    response={200: ConversationMessage, **api_errors(404, 409)},
     auth=TokenAuth("conversations:write"),
 )
 def create_conversation(request: HttpRequest, body: ConversationCreate):
@@ -481,7 +481,7 @@ def create_conversation(request: HttpRequest, body: ConversationCreate):
     "",
     summary="List conversations",
     description="Newest activity first; page on with `starting_after` from `pages.next`.",
-    response={200: ConversationListOut},
+    response={200: ConversationListOut, **api_errors()},
     auth=TokenAuth("conversations:read"),
 )
 def list_conversations(
@@ -525,7 +525,7 @@ def list_conversations(
     summary="Retrieve a conversation",
     description="With its parts after the first message (the `source`), oldest first, at most "
     "the latest 500. `display_as=plaintext` gives bodies as stored text instead of HTML.",
-    response={200: ConversationOut},
+    response={200: ConversationOut, **api_errors(404)},
     auth=TokenAuth("conversations:read"),
 )
 def get_conversation(request: HttpRequest, conversation_id: str, display_as: str | None = None):
@@ -539,7 +539,7 @@ def get_conversation(request: HttpRequest, conversation_id: str, display_as: str
     description="As a teammate (`type: admin`, a comment or an internal note) or as the "
     "conversation's contact (`type: user`, a comment, which reopens a snoozed or closed "
     "conversation). `body` is HTML and is kept as its text.",
-    response={200: ConversationOut},
+    response={200: ConversationOut, **api_errors(404, 409)},
     auth=TokenAuth("conversations:write"),
 )
 def reply_conversation(request: HttpRequest, conversation_id: str, body: ConversationReply):

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
-from config.api_support import ApiError, TokenAuth, unix
+from config.api_support import ApiError, TokenAuth, api_errors, unix
 
 from .models import AttributeModel, DataAttribute, DataType
 from .selectors import data_attributes_listed
@@ -146,7 +146,7 @@ def _refusals() -> Iterator[None]:
 
 @router.get(
     "",
-    response={200: DataAttributeList},
+    response={200: DataAttributeList, **api_errors()},
     exclude_unset=True,
     summary="List all data attributes",
     description="Standard and custom attributes of people (`contact`) and companies; both "
@@ -166,7 +166,7 @@ def list_data_attributes(
 
 @router.post(
     "",
-    response={200: DataAttributeOut},
+    response={200: DataAttributeOut, **api_errors(409)},
     exclude_unset=True,
     summary="Create a data attribute",
     auth=TokenAuth("data_attributes:write"),
@@ -187,7 +187,7 @@ def create_data_attribute(request: HttpRequest, body: DataAttributeCreate):
 
 @router.put(
     "/{data_attribute_id}",
-    response={200: DataAttributeOut},
+    response={200: DataAttributeOut, **api_errors(404, 409, 422)},
     exclude_unset=True,
     summary="Update a data attribute",
     description="Archive or unarchive a custom attribute, change its description, whether the "
