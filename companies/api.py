@@ -2,20 +2,21 @@
 id, by company_id or by name, update, delete, list (POST /companies/list) and their people."""
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
-from core.api import ApiError, require_scope, unix
+from core.api import ApiError, ResponseSchema, api_errors, unix
 from qualification.api_support import api_actor, attribute_values
 from qualification.services import attributes_apply
 from qualification.sources import Source
 from qualification.values import parse_id
+from workspace.api_auth import TokenAuth
 
 from .models import Company
 from .services import company_create, company_delete
@@ -38,6 +39,89 @@ class CompanyWrite(Schema):
     monthly_spend: float | None = None
     remote_created_at: int | None = None
     custom_attributes: dict[str, Any] | None = None
+
+
+# Response schemas: exactly what the endpoints send, in the order they send it (Intercom's
+# shapes). Fields Switchboard does not record are present and null or empty.
+
+
+class CompanyPlan(ResponseSchema):
+    type: Literal["plan"]
+    id: str
+    name: str
+
+
+class NoPlan(ResponseSchema):
+    """Intercom's plan of a company without one: `{}`."""
+
+
+class CompanyTag(ResponseSchema):
+    type: Literal["tag"]
+    id: str
+    name: str
+
+
+class CompanyTags(ResponseSchema):
+    type: Literal["tag.list"]
+    tags: list[CompanyTag]
+
+
+class CompanySegments(ResponseSchema):
+    type: Literal["segment.list"]
+    segments: list[dict[str, Any]] = Field(description="Not recorded for companies: empty.")
+
+
+class CompanyOut(ResponseSchema):
+    type: Literal["company"]
+    id: str
+    company_id: str
+    app_id: str
+    name: str | None
+    remote_created_at: int | None
+    created_at: int
+    updated_at: int
+    last_request_at: int | None
+    monthly_spend: int
+    session_count: int
+    user_count: int
+    size: int | None
+    website: str | None
+    industry: str | None
+    plan: CompanyPlan | NoPlan
+    custom_attributes: dict[str, Any]
+    tags: CompanyTags
+    segments: CompanySegments
+
+
+class CompanyPages(ResponseSchema):
+    type: Literal["pages"]
+    next: None
+    page: int
+    per_page: int
+    total_pages: int
+
+
+class CompanyListOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[CompanyOut]
+    pages: CompanyPages
+    total_count: int
+
+
+class CompanyScrollOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[CompanyOut]
+    pages: None
+    total_count: None
+    scroll_param: str | None = Field(
+        description="Ask again with it for the next page; null once `data` is empty."
+    )
+
+
+class CompanyDeletedOut(ResponseSchema):
+    id: str
+    object: Literal["company"]
+    deleted: bool
 
 
 def company_json(company: Company, user_count: int | None = None) -> dict[str, Any]:
@@ -79,9 +163,13 @@ def get_company(company_id: str) -> Company:
     return company
 
 
-@router.post("", summary="Create or update a company")
+@router.post(
+    "",
+    summary="Create or update a company",
+    response={200: CompanyOut, **api_errors(409)},
+    auth=TokenAuth("companies:write"),
+)
 def create_or_update_company(request: HttpRequest, body: CompanyWrite):
-    require_scope(request, "companies:write")
     if not body.company_id:
         raise ApiError(400, "parameter_not_found", "company_id is required.")
     with transaction.atomic():
@@ -103,7 +191,14 @@ def create_or_update_company(request: HttpRequest, body: CompanyWrite):
     return company_json(get_company(str(company.pk)))
 
 
-@router.get("", summary="Retrieve a company by company_id or name, or list companies")
+@router.get(
+    "",
+    summary="Retrieve a company by company_id or name, or list companies",
+    description="With `company_id` or `name`, the one company (`type: company`); without "
+    "either, a page of all companies (`type: list`).",
+    response={200: CompanyOut | CompanyListOut, **api_errors(404)},
+    auth=TokenAuth("companies:read"),
+)
 def find_companies(
     request: HttpRequest,
     company_id: str | None = None,
@@ -111,7 +206,6 @@ def find_companies(
     page: int = Query(1, ge=1, le=MAX_PAGE),
     per_page: int = Query(15, ge=1, le=60),
 ):
-    require_scope(request, "companies:read")
     if company_id is not None or name is not None:
         found = Company.objects.prefetch_related("tags")
         found = (
@@ -127,14 +221,18 @@ def find_companies(
 
 
 # Before /{company_id}, which would otherwise take "list" for an id.
-@router.post("/list", summary="List companies")
+@router.post(
+    "/list",
+    summary="List companies",
+    response={200: CompanyListOut, **api_errors()},
+    auth=TokenAuth("companies:read"),
+)
 def list_companies(
     request: HttpRequest,
     page: int = Query(1, ge=1, le=MAX_PAGE),
     per_page: int = Query(15, ge=1, le=60),
     order: str = "desc",
 ):
-    require_scope(request, "companies:read")
     return _company_page(page, per_page, order)
 
 
@@ -142,12 +240,16 @@ SCROLL_PAGE_SIZE = 50
 SCROLL_SECONDS = 60
 
 
-@router.get("/scroll", summary="Scroll over all companies")
+@router.get(
+    "/scroll",
+    summary="Scroll over all companies",
+    response={200: CompanyScrollOut, **api_errors(404)},
+    auth=TokenAuth("companies:read"),
+)
 def scroll_companies(request: HttpRequest, scroll_param: str | None = None):
     """Every company, a page at a time. Each page answers a fresh `scroll_param` that names
     the position after it for a minute, so asking again with the same one repeats that page
     (a retried request loses nothing); past the end, `data` is empty."""
-    require_scope(request, "companies:read")
     after = 0
     if scroll_param:
         # Only a param this endpoint made (32 hex digits) reaches the cache as part of a key.
@@ -179,15 +281,23 @@ def scroll_companies(request: HttpRequest, scroll_param: str | None = None):
     }
 
 
-@router.get("/{company_id}", summary="Retrieve a company")
+@router.get(
+    "/{company_id}",
+    summary="Retrieve a company",
+    response={200: CompanyOut, **api_errors(404)},
+    auth=TokenAuth("companies:read"),
+)
 def retrieve_company(request: HttpRequest, company_id: str):
-    require_scope(request, "companies:read")
     return company_json(get_company(company_id))
 
 
-@router.put("/{company_id}", summary="Update a company")
+@router.put(
+    "/{company_id}",
+    summary="Update a company",
+    response={200: CompanyOut, **api_errors(404, 409)},
+    auth=TokenAuth("companies:write"),
+)
 def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
-    require_scope(request, "companies:write")
     company = get_company(company_id)
     if body.company_id is not None and body.company_id != company.company_id:
         raise ApiError(400, "parameter_invalid", "company_id cannot be changed once set.")
@@ -197,9 +307,13 @@ def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
     return company_json(get_company(company_id))
 
 
-@router.delete("/{company_id}", summary="Delete a company")
+@router.delete(
+    "/{company_id}",
+    summary="Delete a company",
+    response={200: CompanyDeletedOut, **api_errors(404, 409)},
+    auth=TokenAuth("companies:write"),
+)
 def delete_company(request: HttpRequest, company_id: str):
-    require_scope(request, "companies:write")
     company_delete(
         company=get_company(company_id), source=Source.REST_API, actor=api_actor(request)
     )
@@ -207,8 +321,7 @@ def delete_company(request: HttpRequest, company_id: str):
 
 
 def _company_page(page: int, per_page: int, order: str) -> dict[str, Any]:
-    if page < 1 or not 1 <= per_page <= 60:
-        raise ApiError(400, "parameter_invalid", "page must be 1 or more and per_page 1 to 60.")
+    """One page; both callers' query parameters bound `page` and `per_page` already."""
     ordering = ("-updated_at", "-id") if order != "asc" else ("updated_at", "id")
     total = Company.objects.count()
     companies = list(

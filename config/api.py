@@ -1,22 +1,17 @@
-"""The REST API root: Intercom-compatible auth, versions, rate limits and error bodies.
+"""The REST API root: Intercom-compatible versions, error bodies and the OpenAPI document.
 
 Routers live in the apps (contacts.api, ...); this module wires them under /api/.
 """
 
-import time
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError
-from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer
+from ninja.openapi.schema import OpenAPISchema
 
 from core.api import ApiError, error_body, error_response  # noqa: F401  (the middleware uses these)
 from qualification.api_support import attribute_write_error
 from qualification.results import AttributeWriteError
-from workspace.tokens import api_token_check
+from workspace.api_auth import TokenAuth
 
 SUPPORTED_VERSIONS = {
     *(f"1.{minor}" for minor in range(5)),
@@ -24,91 +19,53 @@ SUPPORTED_VERSIONS = {
     "Unstable",
 }
 DEFAULT_VERSION = "2.14"
-WINDOW_SECONDS = 10
-
-
-class RateLimited(ApiError):
-    pass
-
-
-def _rate_limit(request: HttpRequest, token) -> None:
-    """A fixed window of ten seconds per token, kept in the cache (Redis in production)."""
-    limit = max(1, settings.API_RATE_LIMIT_PER_MINUTE * WINDOW_SECONDS // 60)
-    window = int(time.time()) // WINDOW_SECONDS
-    key = f"api-rate:{token.pk}:{window}"
-    if count_in_window := getattr(cache, "count_in_window", None):  # Redis: one round trip
-        used = count_in_window(key, WINDOW_SECONDS * 2)
-    else:  # the embedded default's in-process cache
-        try:
-            used = cache.incr(key)
-        except ValueError:
-            used = 1 if cache.add(key, 1, timeout=WINDOW_SECONDS * 2) else cache.incr(key)
-    request.rate_limit = {
-        "X-RateLimit-Limit": str(limit),
-        "X-RateLimit-Remaining": str(max(0, limit - used)),
-        "X-RateLimit-Reset": str((window + 1) * WINDOW_SECONDS),
-    }
-    if used > limit:
-        raise RateLimited(
-            429, "rate_limit_exceeded", f"Exceeded rate limit of {limit} in 10_seconds"
-        )
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        found = api_token_check(token)
-        if found is None:
-            return None
-        _rate_limit(request, found)
-        return found
-
-
-ERROR_SCHEMA = {
-    "title": "Error",
-    "description": "Intercom's error list: what went wrong, for which request.",
-    "type": "object",
-    "required": ["type", "errors"],
-    "properties": {
-        "type": {"type": "string", "enum": ["error.list"]},
-        "request_id": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["code"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "field": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-# Every operation can answer these, in the shape above.
+# What each error status means, in the document; every error body is Intercom's error list.
 ERROR_RESPONSES = {
-    "400": "The request is malformed or a value is refused; nothing was changed.",
-    "401": "The access token is missing, wrong or revoked.",
-    "403": "The token lacks the scope this operation needs.",
-    "404": "No such resource.",
-    "409": "It conflicts with an existing resource.",
-    "422": "It cannot be done in the resource's present state.",
-    "429": "The token's rate limit for this 10-second window is spent.",
+    400: "The request is malformed or a value is refused; nothing was changed.",
+    401: "The access token is missing, wrong or revoked.",
+    403: "The token lacks the scope this operation needs.",
+    404: "No such resource.",
+    409: "It conflicts with an existing resource or a change made at the same moment.",
+    422: "It cannot be done in the resource's present state.",
+    429: "The token's rate limit for this 10-second window is spent.",
 }
+
+
+class _Document(OpenAPISchema):
+    """ninja's OpenAPI document, with each operation's token scope (in its security
+    requirement, and in its description for Swagger UI, which shows scopes only for OAuth2)
+    and what each of its error statuses means."""
+
+    def operation_details(self, operation):
+        details = super().operation_details(operation)
+        scopes = _scopes(operation)
+        if scopes:
+            needs = f"Needs a token with the `{'` and `'.join(scopes)}` scope."
+            details["description"] = "\n\n".join(filter(None, [details.get("description"), needs]))
+        for status, response in details["responses"].items():
+            if status in ERROR_RESPONSES:
+                response["description"] = ERROR_RESPONSES[status]
+        return details
+
+    def operation_security(self, operation):
+        security = super().operation_security(operation)
+        # ninja leaves every requirement's scope list empty; OpenAPI 3.1 lets a bearer
+        # scheme's requirement list the roles (here, scopes) it needs.
+        for requirement in security or ():
+            for name in requirement:
+                requirement[name] = _scopes(operation)
+        return security
+
+
+def _scopes(operation) -> list[str]:
+    return [auth.scope for auth in operation.auth_callbacks if getattr(auth, "scope", None)]
 
 
 class SwitchboardApi(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
-        """The generated document, plus the error answers every operation can give."""
-        schema = super().get_openapi_schema(*args, **kwargs)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-        for operations in schema["paths"].values():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                for status, description in ERROR_RESPONSES.items():
-                    responses.setdefault(status, {"description": description, "content": error})
-        return schema
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Document(self, path_prefix)
 
 
 api = SwitchboardApi(

@@ -3,7 +3,7 @@
 import functools
 import json
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Aggregate, JSONField, OuterRef, QuerySet, Subquery
@@ -11,12 +11,14 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from core.api import ApiError, require_scope, unix
+from companies.api import CompanyOut, company_json, get_company
+from core.api import ApiError, ResponseSchema, api_errors, unix
 from core.cursors import cursor_decode, cursor_encode
 from qualification.api_support import api_actor, attribute_values
 from qualification.services import attributes_apply
 from qualification.sources import Source
 from qualification.values import parse_id
+from workspace.api_auth import TokenAuth
 
 from .models import CompanyMembership, Contact, Role
 from .search import SearchError, contact_search
@@ -61,6 +63,140 @@ class ContactWrite(Schema):
     unsubscribed_from_emails: bool | None = None
     language_override: str | None = None
     custom_attributes: dict[str, Any] | None = None
+
+
+# Response schemas: exactly what the endpoints send, in the order they send it (Intercom's
+# shapes). Fields Switchboard does not record are present and null or empty.
+
+
+class AddressableRef(ResponseSchema):
+    type: Literal["tag", "company"]
+    id: str
+    url: str
+
+
+class AddressableList(ResponseSchema):
+    type: Literal["list"]
+    data: list[AddressableRef]
+    url: str
+    total_count: int
+    has_more: bool
+
+
+class SocialProfiles(ResponseSchema):
+    type: Literal["list"]
+    data: list[dict[str, Any]]
+
+
+class ContactLocation(ResponseSchema):
+    type: Literal["location"]
+    country: str | None
+    region: str | None
+    city: str | None
+    country_code: str | None
+    continent_code: str | None
+
+
+class ContactOut(ResponseSchema):
+    type: Literal["contact"]
+    id: str
+    workspace_id: str
+    external_id: str | None
+    role: Literal["user", "lead"]
+    email: str | None
+    email_domain: str | None
+    phone: str | None
+    name: str | None
+    avatar: str | None
+    owner_id: int | None
+    social_profiles: SocialProfiles
+    has_hard_bounced: bool
+    marked_email_as_spam: bool
+    unsubscribed_from_emails: bool
+    created_at: int
+    updated_at: int
+    signed_up_at: int | None
+    last_seen_at: int | None
+    last_replied_at: int | None
+    last_contacted_at: int | None
+    last_email_opened_at: int | None
+    last_email_clicked_at: int | None
+    language_override: str | None
+    browser: str | None
+    browser_version: str | None
+    browser_language: str | None
+    os: str | None
+    location: ContactLocation
+    custom_attributes: dict[str, Any]
+    tags: AddressableList
+    notes: AddressableList
+    companies: AddressableList
+    archived: bool
+
+
+class ContactNextPage(ResponseSchema):
+    per_page: int
+    starting_after: str
+
+
+class ContactPages(ResponseSchema):
+    type: Literal["pages"]
+    page: int
+    per_page: int
+    total_pages: int
+    next: ContactNextPage | None
+
+
+class ContactListOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[ContactOut]
+    total_count: int
+    pages: ContactPages
+
+
+class ContactArchivedOut(ResponseSchema):
+    type: Literal["contact"]
+    id: str
+    external_id: str | None
+    archived: bool
+
+
+class ContactDeletedOut(ResponseSchema):
+    type: Literal["contact"]
+    id: str
+    external_id: str | None
+    deleted: bool
+
+
+class ContactCompaniesPages(ResponseSchema):
+    type: Literal["pages"]
+    next: None
+    page: int
+    per_page: int
+
+
+class ContactCompaniesOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[CompanyOut]
+    companies: list[CompanyOut] = Field(
+        description="The same companies as `data`: the official SDK reads this key."
+    )
+    total_count: int
+    pages: ContactCompaniesPages
+
+
+class CompanyContactsPages(ResponseSchema):
+    type: Literal["pages"]
+    page: int
+    per_page: int
+    total_pages: int
+
+
+class CompanyContactsOut(ResponseSchema):
+    type: Literal["list"]
+    data: list[ContactOut]
+    total_count: int
+    pages: CompanyContactsPages
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:
@@ -262,9 +398,13 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
     }
 
 
-@router.get("", summary="List contacts")
+@router.get(
+    "",
+    summary="List contacts",
+    response={200: ContactListOut, **api_errors()},
+    auth=TokenAuth("contacts:read"),
+)
 def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str | None = None):
-    require_scope(request, "contacts:read")
     return _page(Contact.objects.all(), per_page, starting_after)
 
 
@@ -278,11 +418,15 @@ class SearchRequest(Schema):
     pagination: SearchPagination | None = None
 
 
-@router.post("/search", summary="Search contacts")
+@router.post(
+    "/search",
+    summary="Search contacts",
+    response={200: ContactListOut, **api_errors()},
+    auth=TokenAuth("contacts:read"),
+)
 def search_contacts(request: HttpRequest, body: SearchRequest):
     """Intercom's query language: filters and nested AND/OR groups, operators by field type,
     `custom_attributes.<name>`, and the cursor in the body's `pagination`."""
-    require_scope(request, "contacts:read")
     try:
         matches = contact_search(body.query)
     except SearchError as exc:
@@ -296,9 +440,13 @@ class MergeRequest(Schema):
     into: str
 
 
-@router.post("/merge", summary="Merge a lead into a user")
+@router.post(
+    "/merge",
+    summary="Merge a lead into a user",
+    response={200: ContactOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def merge_contacts(request: HttpRequest, body: MergeRequest):
-    require_scope(request, "contacts:write")
     lead, user = contact_or_404(body.from_), contact_or_404(body.into)
     try:
         merged = contact_merge(
@@ -309,9 +457,13 @@ def merge_contacts(request: HttpRequest, body: MergeRequest):
     return contact_json(contact_or_404(str(merged.pk)))
 
 
-@router.get("/find_by_external_id/{external_id}", summary="Find a user by external id")
+@router.get(
+    "/find_by_external_id/{external_id}",
+    summary="Find a user by external id",
+    response={200: ContactOut, **api_errors(404)},
+    auth=TokenAuth("contacts:read"),
+)
 def find_by_external_id(request: HttpRequest, external_id: str):
-    require_scope(request, "contacts:read")
     contact = _contacts().filter(role=Role.USER, external_id=external_id).first()
     if contact is None:
         raise ApiError(404, "not_found", "User Not Found")
@@ -319,7 +471,6 @@ def find_by_external_id(request: HttpRequest, external_id: str):
 
 
 def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str, Any]:
-    require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     contact_archive(
         contact=contact, archived=archived, source=Source.REST_API, actor=api_actor(request)
@@ -332,19 +483,33 @@ def _archive(request: HttpRequest, contact_id: str, archived: bool) -> dict[str,
     }
 
 
-@router.post("/{contact_id}/archive", summary="Archive a contact")
+@router.post(
+    "/{contact_id}/archive",
+    summary="Archive a contact",
+    response={200: ContactArchivedOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def archive_contact(request: HttpRequest, contact_id: str):
     return _archive(request, contact_id, True)
 
 
-@router.post("/{contact_id}/unarchive", summary="Unarchive a contact")
+@router.post(
+    "/{contact_id}/unarchive",
+    summary="Unarchive a contact",
+    response={200: ContactArchivedOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def unarchive_contact(request: HttpRequest, contact_id: str):
     return _archive(request, contact_id, False)
 
 
-@router.post("", summary="Create a contact")
+@router.post(
+    "",
+    summary="Create a contact",
+    response={200: ContactOut, **api_errors(409)},
+    auth=TokenAuth("contacts:write"),
+)
 def create_contact(request: HttpRequest, body: ContactWrite):
-    require_scope(request, "contacts:write")
     if not ({"email", "external_id", "role"} & body.model_fields_set):
         raise ApiError(400, "parameter_not_found", "Send an email, an external_id or a role.")
     role = body.role or Role.USER
@@ -363,15 +528,23 @@ def create_contact(request: HttpRequest, body: ContactWrite):
     return contact_json(contact_or_404(str(contact.pk)))
 
 
-@router.get("/{contact_id}", summary="Retrieve a contact")
+@router.get(
+    "/{contact_id}",
+    summary="Retrieve a contact",
+    response={200: ContactOut, **api_errors(404)},
+    auth=TokenAuth("contacts:read"),
+)
 def get_contact(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:read")
     return contact_json(contact_or_404(contact_id))
 
 
-@router.put("/{contact_id}", summary="Update a contact")
+@router.put(
+    "/{contact_id}",
+    summary="Update a contact",
+    response={200: ContactOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
-    require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     role = body.role or contact.role
     _refuse_duplicate(role, body.external_id, body.email, exclude=contact.pk)
@@ -397,9 +570,13 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     return contact_json(contact)
 
 
-@router.delete("/{contact_id}", summary="Delete a contact")
+@router.delete(
+    "/{contact_id}",
+    summary="Delete a contact",
+    response={200: ContactDeletedOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def delete_contact(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:write")
     contact = contact_or_404(contact_id)
     external_id = contact.external_id
     contact_delete(contact=contact, source=Source.REST_API, actor=api_actor(request))
@@ -410,26 +587,18 @@ class CompanyRef(Schema):
     id: str | None = None
 
 
-def _company(company_id: str | None):
-    from companies.api import get_company
-
-    if not company_id:
-        raise ApiError(400, "parameter_not_found", "company not specified")
-    return get_company(company_id)
-
-
-@router.get("/{contact_id}/companies", summary="List a contact's companies")
+@router.get(
+    "/{contact_id}/companies",
+    summary="List a contact's companies",
+    response={200: ContactCompaniesOut, **api_errors(404)},
+    auth=TokenAuth("contacts:read"),
+)
 def list_contact_companies(
     request: HttpRequest,
     contact_id: str,
     page: int = Query(1, ge=1, le=10_000),
     per_page: int = Query(50, ge=1, le=150),
 ):
-    require_scope(request, "contacts:read")
-    from companies.api import company_json
-
-    if page < 1 or not 1 <= per_page <= 150:
-        raise ApiError(400, "parameter_invalid", "page must be 1 or more and per_page 1 to 150.")
     contact = contact_or_404(contact_id)
     memberships = contact.memberships.select_related("company").order_by("linked_at", "id")
     # The SDK asks for page after page until one comes back empty.
@@ -446,26 +615,32 @@ def list_contact_companies(
     }
 
 
-@router.post("/{contact_id}/companies", summary="Attach a contact to a company")
+@router.post(
+    "/{contact_id}/companies",
+    summary="Attach a contact to a company",
+    response={200: CompanyOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
-    require_scope(request, "contacts:write")
-    from companies.api import company_json
-
     contact = contact_or_404(contact_id)
-    company = _company(body.id)
+    if not body.id:
+        raise ApiError(400, "parameter_not_found", "company not specified")
+    company = get_company(body.id)
     contact_company_attach(
         contact=contact, company=company, source=Source.REST_API, actor=api_actor(request)
     )
     return company_json(company)
 
 
-@router.delete("/{contact_id}/companies/{company_id}", summary="Detach a contact from a company")
+@router.delete(
+    "/{contact_id}/companies/{company_id}",
+    summary="Detach a contact from a company",
+    response={200: CompanyOut, **api_errors(404, 409)},
+    auth=TokenAuth("contacts:write"),
+)
 def detach_company(request: HttpRequest, contact_id: str, company_id: str):
-    require_scope(request, "contacts:write")
-    from companies.api import company_json
-
     contact = contact_or_404(contact_id)
-    company = _company(company_id)
+    company = get_company(company_id)
     if not contact_company_detach(
         contact=contact, company=company, source=Source.REST_API, actor=api_actor(request)
     ):
@@ -476,10 +651,14 @@ def detach_company(request: HttpRequest, contact_id: str, company_id: str):
 company_contacts_router = Router(tags=["Companies"])
 
 
-@company_contacts_router.get("/{company_id}/contacts", summary="List a company's contacts")
+@company_contacts_router.get(
+    "/{company_id}/contacts",
+    summary="List a company's contacts",
+    response={200: CompanyContactsOut, **api_errors(404)},
+    auth=TokenAuth("companies:read"),
+)
 def list_company_contacts(request: HttpRequest, company_id: str):
-    require_scope(request, "companies:read")
-    company = _company(company_id)
+    company = get_company(company_id)
     contacts = list(_contacts().filter(memberships__company=company).order_by("pk")[:150])
     return {
         "type": "list",

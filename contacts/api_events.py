@@ -8,10 +8,11 @@ from django.utils.http import urlencode
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from core.api import ApiError, require_scope, unix
+from core.api import ApiError, api_errors, unix
 from core.cursors import cursor_decode, cursor_encode
 from qualification.api_support import api_actor
 from qualification.sources import Source
+from workspace.api_auth import TokenAuth
 
 from .models import Contact, Event, EventSummary
 from .selectors import contact_event_summaries, contact_events, contact_find
@@ -117,9 +118,13 @@ def _invalid(exc: EventInvalid) -> ApiError:
     return ApiError(400, "parameter_invalid", str(exc))
 
 
-@router.post("", summary="Submit a data event", response={202: None})
+@router.post(
+    "",
+    summary="Submit a data event",
+    response={202: None, **api_errors(404, 409)},
+    auth=TokenAuth("events:write"),
+)
 def create_event(request: HttpRequest, body: EventIn):
-    require_scope(request, "events:write")
     if not body.event_name:
         raise ApiError(400, "parameter_not_found", "event_name is required.")
     # Intercom's schema requires it and de-duplicates on it; defaulting to "now" would make
@@ -190,7 +195,8 @@ def summary_json(summary: EventSummary) -> dict[str, Any]:
 @router.get(
     "",
     summary="List all data events",
-    response={200: EventListOut | EventSummaryOut},
+    response={200: EventListOut | EventSummaryOut, **api_errors(404)},
+    auth=TokenAuth("events:read"),
 )
 def list_events(
     request: HttpRequest,
@@ -202,7 +208,6 @@ def list_events(
     per_page: int = PER_PAGE_DEFAULT,
     before: str | None = None,
 ):
-    require_scope(request, "events:read")
     if type != "user":
         raise ApiError(400, "parameter_invalid", "type must be user.")
     if not 1 <= per_page <= PER_PAGE_MAX:
@@ -233,9 +238,13 @@ def list_events(
     }
 
 
-@router.post("/summaries", summary="Create event summaries", response={200: None})
+@router.post(
+    "/summaries",
+    summary="Create event summaries",
+    response={200: None, **api_errors(404, 409)},
+    auth=TokenAuth("events:write"),
+)
 def create_event_summaries(request: HttpRequest, body: EventSummariesIn):
-    require_scope(request, "events:write")
     sent = body.event_summaries
     items = sent if isinstance(sent, list) else [sent] if sent is not None else []
     if not items:

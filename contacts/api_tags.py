@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from pydantic import ValidationError as PydanticValidationError
 
 from companies.models import Company
-from core.api import ApiError, require_scope, unix
+from core.api import ApiError, api_errors, unix
 from qualification.api_support import api_actor
 from qualification.models import Tag
 from qualification.services import TagNameTaken, tag_find_or_create, tag_rename
 from qualification.sources import Source
 from qualification.values import parse_id
+from workspace.api_auth import TokenAuth
 
 from .api import contact_or_404
 from .models import Contact, Role, Segment
@@ -220,20 +221,24 @@ def _users(items: list[TagUserItem]) -> list[tuple[Contact, bool]]:
 # /tags --------------------------------------------------------------------------------------
 
 
-@tags_router.get("", summary="List all tags", response={200: TagListOut})
+@tags_router.get(
+    "",
+    summary="List all tags",
+    response={200: TagListOut, **api_errors()},
+    auth=TokenAuth("tags:read"),
+)
 def list_tags(request: HttpRequest):
-    require_scope(request, "tags:read")
     return {"type": "list", "data": [tag_json(t) for t in Tag.objects.order_by("name", "pk")]}
 
 
 @tags_router.post(
     "",
     summary="Create or rename a tag, tag or untag companies, tag or untag contacts",
-    response={200: TagOut},
+    response={200: TagOut, **api_errors(404, 409)},
     openapi_extra=TAG_BODY_OPENAPI,
+    auth=TokenAuth("tags:write"),
 )
 def create_tag(request: HttpRequest):
-    require_scope(request, "tags:write")
     body = _parse_tag_body(request.body)
     if isinstance(body, TagCreateOrRename):
         if body.id is None:
@@ -257,9 +262,13 @@ def create_tag(request: HttpRequest):
     return tag_json(tag)
 
 
-@tags_router.get("/{tag_id}", summary="Find a specific tag", response={200: TagOut})
+@tags_router.get(
+    "/{tag_id}",
+    summary="Find a specific tag",
+    response={200: TagOut, **api_errors(404)},
+    auth=TokenAuth("tags:read"),
+)
 def find_tag(request: HttpRequest, tag_id: str):
-    require_scope(request, "tags:read")
     return tag_json(_tag(tag_id))
 
 
@@ -268,10 +277,10 @@ def find_tag(request: HttpRequest, tag_id: str):
     summary="Delete a tag",
     description="Takes the tag off every contact and company first. Refused (400 "
     "tag_has_dependent_objects) while a segment's filter uses the tag.",
-    response={200: None},
+    response={200: None, **api_errors(404, 409)},
+    auth=TokenAuth("tags:write"),
 )
 def delete_tag(request: HttpRequest, tag_id: str):
-    require_scope(request, "tags:write")
     tag = _tag(tag_id)
     try:
         tag_delete(tag=tag, source=Source.REST_API, actor=api_actor(request))
@@ -292,10 +301,10 @@ class TagRef(Schema):
 @contact_tags_router.get(
     "/{contact_id}/tags",
     summary="List tags attached to a contact",
-    response={200: TagListOut},
+    response={200: TagListOut, **api_errors(404)},
+    auth=TokenAuth("contacts:read"),
 )
 def list_contact_tags(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:read")
     contact = contact_or_404(contact_id)
     return {"type": "list", "data": [tag_json(t) for t in contact.tags.order_by("name", "pk")]}
 
@@ -303,10 +312,12 @@ def list_contact_tags(request: HttpRequest, contact_id: str):
 # Tagging a contact needs tags:write, not contacts:write: POST /tags can tag the same contacts
 # with tags:write alone, so one effect asks for one scope whichever endpoint does it.
 @contact_tags_router.post(
-    "/{contact_id}/tags", summary="Add tag to a contact", response={200: TagOut}
+    "/{contact_id}/tags",
+    summary="Add tag to a contact",
+    response={200: TagOut, **api_errors(404, 409)},
+    auth=TokenAuth("tags:write"),
 )
 def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
-    require_scope(request, "tags:write")
     contact = contact_or_404(contact_id)
     tag = _tag(body.id)
     contact_tag(contact=contact, tag=tag, source=Source.REST_API, actor=api_actor(request))
@@ -318,10 +329,10 @@ def tag_contact(request: HttpRequest, contact_id: str, body: TagRef):
 @contact_tags_router.delete(
     "/{contact_id}/tags/{tag_id}",
     summary="Remove tag from a contact",
-    response={200: TagOut},
+    response={200: TagOut, **api_errors(404, 409)},
+    auth=TokenAuth("tags:write"),
 )
 def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
-    require_scope(request, "tags:write")
     contact = contact_or_404(contact_id)
     tag = _tag(tag_id)
     # Removing a tag the contact does not carry succeeds: the outcome the caller asked for holds.
@@ -335,11 +346,11 @@ def untag_contact(request: HttpRequest, contact_id: str, tag_id: str):
 @segments_router.get(
     "",
     summary="List all segments",
-    response={200: SegmentListOut},
+    response={200: SegmentListOut, **api_errors()},
     exclude_none=True,
+    auth=TokenAuth("contacts:read"),
 )
 def list_segments(request: HttpRequest, include_count: bool = False):
-    require_scope(request, "contacts:read")
     segments = Segment.objects.order_by("name", "pk")
     if include_count:
         # Members as the projector last evaluated them: it follows changes through the outbox.
@@ -353,11 +364,11 @@ def list_segments(request: HttpRequest, include_count: bool = False):
 @segments_router.get(
     "/{segment_id}",
     summary="Retrieve a segment",
-    response={200: SegmentOut},
+    response={200: SegmentOut, **api_errors(404)},
     exclude_none=True,
+    auth=TokenAuth("contacts:read"),
 )
 def find_segment(request: HttpRequest, segment_id: str):
-    require_scope(request, "contacts:read")
     pk = _pk(segment_id)
     segment = Segment.objects.filter(pk=pk).first() if pk is not None else None
     if segment is None:
@@ -368,11 +379,11 @@ def find_segment(request: HttpRequest, segment_id: str):
 @contact_tags_router.get(
     "/{contact_id}/segments",
     summary="List attached segments for contact",
-    response={200: ContactSegmentsOut},
+    response={200: ContactSegmentsOut, **api_errors(404)},
     exclude_none=True,
+    auth=TokenAuth("contacts:read"),
 )
 def list_contact_segments(request: HttpRequest, contact_id: str):
-    require_scope(request, "contacts:read")
     contact = contact_or_404(contact_id)
     segments = contact.segments.order_by("name", "pk")
     return {"type": "list", "data": [segment_json(s) for s in segments]}

@@ -17,9 +17,10 @@ from pydantic import ConfigDict
 from contacts.api import contact_or_404
 from contacts.models import Contact
 from contacts.selectors import contact_find
-from core.api import ApiError, require_scope, unix
+from core.api import ApiError, api_errors, unix
 from core.pagination import decode_cursor, keyset_page
 from qualification.values import parse_id
+from workspace.api_auth import TokenAuth
 
 from . import selectors, services
 from .bodies import html_to_text, text_to_html
@@ -456,10 +457,10 @@ def _replying_teammate(body: ConversationReply):
     summary="Create a conversation",
     description="Starts a conversation from a contact (user or lead), as if they had written "
     "in the messenger. `body` is text; it appears in the inbox exactly as sent.",
-    response={200: ConversationMessage},
+    response={200: ConversationMessage, **api_errors(404, 409)},
+    auth=TokenAuth("conversations:write"),
 )
 def create_conversation(request: HttpRequest, body: ConversationCreate):
-    require_scope(request, "conversations:write")
     contact = contact_or_404(body.from_.id)
     text = _text(body.body, html=False)
     at = _moment(body.created_at)
@@ -481,12 +482,12 @@ def create_conversation(request: HttpRequest, body: ConversationCreate):
     "",
     summary="List conversations",
     description="Newest activity first; page on with `starting_after` from `pages.next`.",
-    response={200: ConversationListOut},
+    response={200: ConversationListOut, **api_errors()},
+    auth=TokenAuth("conversations:read"),
 )
 def list_conversations(
     request: HttpRequest, per_page: int = DEFAULT_PER_PAGE, starting_after: str | None = None
 ):
-    require_scope(request, "conversations:read")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise ApiError(400, "parameter_invalid", f"per_page must be between 1 and {MAX_PER_PAGE}.")
     if starting_after and decode_cursor(starting_after) is None:
@@ -525,10 +526,10 @@ def list_conversations(
     summary="Retrieve a conversation",
     description="With its parts after the first message (the `source`), oldest first, at most "
     "the latest 500. `display_as=plaintext` gives bodies as stored text instead of HTML.",
-    response={200: ConversationOut},
+    response={200: ConversationOut, **api_errors(404)},
+    auth=TokenAuth("conversations:read"),
 )
 def get_conversation(request: HttpRequest, conversation_id: str, display_as: str | None = None):
-    require_scope(request, "conversations:read")
     conversation = _conversation(conversation_id)
     return _full_json(conversation, plaintext=display_as == "plaintext")
 
@@ -539,10 +540,10 @@ def get_conversation(request: HttpRequest, conversation_id: str, display_as: str
     description="As a teammate (`type: admin`, a comment or an internal note) or as the "
     "conversation's contact (`type: user`, a comment, which reopens a snoozed or closed "
     "conversation). `body` is HTML and is kept as its text.",
-    response={200: ConversationOut},
+    response={200: ConversationOut, **api_errors(404, 409)},
+    auth=TokenAuth("conversations:write"),
 )
 def reply_conversation(request: HttpRequest, conversation_id: str, body: ConversationReply):
-    require_scope(request, "conversations:write")
     conversation = _conversation(conversation_id)
     if body.message_type == "quick_reply":
         raise ApiError(400, "parameter_invalid", "quick_reply messages are not supported.")

@@ -15,7 +15,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
-from core.api import ApiError, require_scope, unix
+from core.api import ApiError, api_errors, unix
+from workspace.api_auth import TokenAuth
 
 from .models import AttributeModel, DataAttribute, DataType
 from .selectors import data_attributes_listed
@@ -146,19 +147,19 @@ def _refusals() -> Iterator[None]:
 
 @router.get(
     "",
-    response={200: DataAttributeList},
+    response={200: DataAttributeList, **api_errors()},
     exclude_unset=True,
     summary="List all data attributes",
     description="Standard and custom attributes of people (`contact`) and companies; both "
     "when `model` is not given. Archived ones only with `include_archived=true`. "
     "Conversations have no data attributes here: `model=conversation` lists none.",
+    auth=TokenAuth("data_attributes:read"),
 )
 def list_data_attributes(
     request: HttpRequest,
     model: Literal["contact", "company", "conversation"] | None = None,
     include_archived: bool = False,
 ):
-    require_scope(request, "data_attributes:read")
     models = AttributeModel.values if model is None else [model]
     attributes = data_attributes_listed(models=models, include_archived=include_archived)
     return {"type": "list", "data": [data_attribute_json(a) for a in attributes]}
@@ -166,12 +167,12 @@ def list_data_attributes(
 
 @router.post(
     "",
-    response={200: DataAttributeOut},
+    response={200: DataAttributeOut, **api_errors(409)},
     exclude_unset=True,
     summary="Create a data attribute",
+    auth=TokenAuth("data_attributes:write"),
 )
 def create_data_attribute(request: HttpRequest, body: DataAttributeCreate):
-    require_scope(request, "data_attributes:write")
     with _refusals():
         attribute = data_attribute_create(
             model=body.model,
@@ -187,16 +188,16 @@ def create_data_attribute(request: HttpRequest, body: DataAttributeCreate):
 
 @router.put(
     "/{data_attribute_id}",
-    response={200: DataAttributeOut},
+    response={200: DataAttributeOut, **api_errors(404, 409, 422)},
     exclude_unset=True,
     summary="Update a data attribute",
     description="Archive or unarchive a custom attribute, change its description, whether the "
     "Messenger may write it, or a list attribute's options. Its name and data type cannot "
     "change. Archiving is refused (422) while it is qualification data or a saved segment "
     "filters on it. Removing an option keeps the values that use it.",
+    auth=TokenAuth("data_attributes:write"),
 )
 def update_data_attribute(request: HttpRequest, data_attribute_id: int, body: DataAttributeUpdate):
-    require_scope(request, "data_attributes:write")
     attribute = DataAttribute.objects.filter(pk=data_attribute_id, is_standard=False).first()
     if attribute is None:
         raise ApiError(404, "field_not_found", NOT_FOUND)

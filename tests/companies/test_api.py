@@ -4,7 +4,7 @@ from companies.models import Company
 from contacts.models import ContactListEntry
 from qualification.models import AttributeChange, DataType
 from qualification.outbox.delivery import outbox_deliver
-from tests.api_helpers import bearer
+from tests.api_helpers import bearer, error_of
 from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory
 from workspace.tokens import api_token_create
 
@@ -111,6 +111,7 @@ def test_attach_list_detach_and_delete(client, secret):
     missing = post(client, f"/api/contacts/{contact.pk}/companies", {"id": "999999"}, secret)
     assert missing.status_code == 404
     unspecified = post(client, f"/api/contacts/{contact.pk}/companies", {}, secret)
+    assert error_of(unspecified) == ("parameter_not_found", "company not specified")
     assert unspecified.status_code == 400
 
 
@@ -188,10 +189,17 @@ def test_the_sdk_scrolls_over_companies(intercom):
     [
         "/api/companies/list?page=225112430702272349574163482017792",
         "/api/companies?page=10001",
+        # The query parameters' own bounds refuse these; the endpoints check nothing more.
+        "/api/companies/list?page=0",
+        "/api/companies/list?per_page=61",
+        "/api/companies?per_page=0",
+        "/api/contacts/{contact}/companies?page=0",
+        "/api/contacts/{contact}/companies?per_page=151",
     ],
 )
-def test_a_page_far_past_any_company_is_refused_not_a_server_error(client, secret, url):
+def test_a_page_out_of_bounds_is_refused_not_a_server_error(client, secret, url):
+    contact = ContactFactory()
     method = client.post if "/list" in url else client.get
-    response = method(url, headers=bearer(secret))
+    response = method(url.format(contact=contact.pk), headers=bearer(secret))
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "parameter_invalid"

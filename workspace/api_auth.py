@@ -1,0 +1,68 @@
+"""How a REST API request proves who it is: Intercom's bearer token, its scope per operation,
+and its rate limit. Every app's router declares `auth=TokenAuth("contacts:read")` (or its own
+scope) on each operation; the OpenAPI document shows the scope (config.api)."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from core.api import ApiError
+
+from .tokens import api_token_check
+
+WINDOW_SECONDS = 10
+
+
+class RateLimited(ApiError):
+    pass
+
+
+def _rate_limit(request: HttpRequest, token) -> None:
+    """A fixed window of ten seconds per token, kept in the cache (Redis in production)."""
+    limit = max(1, settings.API_RATE_LIMIT_PER_MINUTE * WINDOW_SECONDS // 60)
+    window = int(time.time()) // WINDOW_SECONDS
+    key = f"api-rate:{token.pk}:{window}"
+    if count_in_window := getattr(cache, "count_in_window", None):  # Redis: one round trip
+        used = count_in_window(key, WINDOW_SECONDS * 2)
+    else:  # the embedded default's in-process cache
+        try:
+            used = cache.incr(key)
+        except ValueError:
+            used = 1 if cache.add(key, 1, timeout=WINDOW_SECONDS * 2) else cache.incr(key)
+    request.rate_limit = {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(0, limit - used)),
+        "X-RateLimit-Reset": str((window + 1) * WINDOW_SECONDS),
+    }
+    if used > limit:
+        raise RateLimited(
+            429, "rate_limit_exceeded", f"Exceeded rate limit of {limit} in 10_seconds"
+        )
+
+
+class TokenAuth(HttpBearer):
+    """Intercom's bearer token, as one operation's auth: `auth=TokenAuth("contacts:read")`.
+
+    An unknown or revoked token gets 401 and one past its rate limit 429; one without the
+    scope gets Intercom's 403. Either way the operation does not run, so nothing is written,
+    and its parameters are not even read. The token's use is recorded and counted once."""
+
+    def __init__(self, scope: str | None = None):
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str):
+        found = api_token_check(token)
+        if found is None:
+            return None
+        _rate_limit(request, found)
+        if self.scope is not None and self.scope not in found.scopes:
+            raise ApiError(
+                403,
+                "token_unauthorized",
+                f"This token may not do this: it lacks the {self.scope} scope.",
+            )
+        return found
