@@ -214,6 +214,30 @@ def attribute_history(
 HISTORY_SOURCES = HISTORY_SOURCE_CHOICES
 
 
+# How history names changes that are not attribute values (qualification.services.targets).
+RECORD_FIELD_LABELS = {
+    "created": "Created",
+    "deleted": "Deleted",
+    "merged": "Merged",
+    "role": "Role",
+    "external_id": "User ID",
+    "archived": "Archived",
+    "tags": "Tags",
+    "companies": "Companies",
+    "state": "State",
+    "snoozed_until": "Snoozed until",
+    "assignee": "Assignee",
+    "contact": "Customer",
+}
+
+
+def history_label(change: AttributeChange) -> str:
+    """What a history row changed, as people read it."""
+    if change.attribute is not None:
+        return change.attribute.label
+    return RECORD_FIELD_LABELS.get(change.attribute_name, change.attribute_name)
+
+
 def display_history_value(change: AttributeChange, value: Any, teammates=None) -> str:
     if change.attribute is None or value is None:
         return "" if value is None else str(value)

@@ -1,7 +1,7 @@
 from django import template
 
 from qualification.models import AttributeChange
-from qualification.selectors import display_history_value
+from qualification.selectors import display_history_value, history_label
 from qualification.sources import source_label
 
 register = template.Library()
@@ -17,3 +17,8 @@ def history_value(change: AttributeChange, which: str) -> str:
 @register.filter
 def source_name(change: AttributeChange) -> str:
     return source_label(change.source)
+
+
+@register.filter
+def change_label(change: AttributeChange) -> str:
+    return history_label(change)

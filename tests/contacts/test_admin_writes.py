@@ -65,6 +65,10 @@ def test_an_admin_edit_of_role_user_id_and_archived_is_recorded_and_reaches_the_
     outbox_deliver()
     after = ContactListEntry.objects.get(contact_id=contact.pk)
     assert (after.role, after.external_id) == ("user", "u-77")
+    # The contact's history says so, in words.
+    page = admin_client.get(f"/contacts/{contact.pk}/").content.decode()
+    for shown in ("User ID", "u-77", "Role", "Archived", "Ada Admin"):
+        assert shown in page
 
 
 def test_a_contact_added_in_the_admin_with_nothing_filled_appears_in_the_list(admin_client):
