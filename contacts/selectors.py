@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from core.cursors import SEPARATOR, cursor_decode, cursor_encode
+from core.pagination import keyset_after, keyset_page
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 from qualification.values import parse_id
 
@@ -54,20 +53,6 @@ def parse_sort(raw: str | None) -> tuple[str, bool]:
     return key, descending
 
 
-def _encode(value, pk: int) -> str:
-    return cursor_encode(value.isoformat() if isinstance(value, datetime) else value, pk)
-
-
-def _decode(cursor: str, is_date: bool):
-    try:
-        *text, pk = cursor_decode(cursor) or ()
-        text = SEPARATOR.join(text)  # a name may itself hold the separator
-        value = parse_datetime(text) if is_date else text
-        return (value, int(pk)) if value is not None else None
-    except ValueError:
-        return None
-
-
 @dataclass
 class ContactPage:
     entries: list[ContactListEntry]
@@ -80,24 +65,16 @@ def contact_list_page(
 ) -> ContactPage:
     """Keyset pagination on (sort column, contact id): the same cost on page 1 and page 40,000."""
     column = SORTS[sort][0]
-    is_date = column != "sort_name"
-    prefix = "-" if descending else ""
-    queryset = queryset.order_by(f"{prefix}{column}", f"{prefix}contact_id")
-    position = _decode(cursor, is_date) if cursor else None
-    if position:
-        value, pk = position
-        beyond, up_to = ("lt", "lte") if descending else ("gt", "gte")
-        # The leading range condition lets the database walk the sort index from the cursor.
-        queryset = queryset.filter(**{f"{column}__{up_to}": value}).filter(
-            Q(**{f"{column}__{beyond}": value}) | Q(**{f"contact_id__{beyond}": pk})
-        )
-    entries = list(queryset[: size + 1])
-    next_cursor = None
-    if len(entries) > size:
-        entries = entries[:size]
-        last = entries[-1]
-        next_cursor = _encode(getattr(last, column), last.contact_id)
-    return ContactPage(entries=entries, next_cursor=next_cursor, is_first=position is None)
+    page = keyset_page(
+        queryset,
+        field=column,
+        id_field="contact_id",
+        cursor=cursor,
+        size=size,
+        descending=descending,
+        is_date=column != "sort_name",
+    )
+    return ContactPage(entries=page.items, next_cursor=page.next_cursor, is_first=page.is_first)
 
 
 def tag_names(entries: list[ContactListEntry]) -> dict[int, str]:
@@ -220,8 +197,9 @@ def contact_events(
     if within is not None:
         events = events.filter(created_at__gte=timezone.now() - within)
     if before is not None:
-        at, pk = before
-        events = events.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+        events = keyset_after(
+            events, field="created_at", id_field="pk", position=before, descending=True
+        )
     return list(events.order_by("-created_at", "-pk")[:limit])
 
 
