@@ -1,26 +1,37 @@
 """Contacts in Intercom's REST API shape (2.14): create, retrieve, update, delete, list."""
 
-import functools
-import json
 from contextlib import nullcontext
-from typing import Any, Literal
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Aggregate, JSONField, OuterRef, QuerySet, Subquery
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from ninja import Query, Router
 
 from companies.api import CompanyOut, company_json, get_company
-from core.api import ApiError, ResponseSchema, api_errors, unix
+from core.api import ApiError, api_errors
 from core.cursors import cursor_decode, cursor_encode
 from qualification.api_support import api_actor, attribute_values
 from qualification.services import attributes_apply
 from qualification.sources import Source
-from qualification.values import parse_id
 from workspace.api_auth import TokenAuth
 
-from .models import CompanyMembership, Contact, Role
+from .api_queries import contact_or_404, contacts_with_ids, with_ids
+from .api_schemas import (
+    STANDARD_FIELDS,
+    CompanyContactsOut,
+    CompanyRef,
+    ContactArchivedOut,
+    ContactCompaniesOut,
+    ContactDeletedOut,
+    ContactListOut,
+    ContactOut,
+    ContactWrite,
+    MergeRequest,
+    SearchPagination,
+    SearchRequest,
+    contact_json,
+)
+from .models import Contact, Role
 from .search import SearchError, contact_search
 from .services import (
     MergeError,
@@ -34,305 +45,6 @@ from .services import (
 )
 
 router = Router(tags=["Contacts"])
-
-STANDARD_FIELDS = [
-    "email",
-    "phone",
-    "name",
-    "avatar",
-    "signed_up_at",
-    "last_seen_at",
-    "owner_id",
-    "unsubscribed_from_emails",
-    "language_override",
-]
-
-
-class ContactWrite(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role | None = None
-    external_id: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    name: str | None = None
-    avatar: str | None = None
-    signed_up_at: int | None = None
-    last_seen_at: int | None = None
-    owner_id: int | None = None
-    unsubscribed_from_emails: bool | None = None
-    language_override: str | None = None
-    custom_attributes: dict[str, Any] | None = None
-
-
-# Response schemas: exactly what the endpoints send, in the order they send it (Intercom's
-# shapes). Fields Switchboard does not record are present and null or empty.
-
-
-class AddressableRef(ResponseSchema):
-    type: Literal["tag", "company"]
-    id: str
-    url: str
-
-
-class AddressableList(ResponseSchema):
-    type: Literal["list"]
-    data: list[AddressableRef]
-    url: str
-    total_count: int
-    has_more: bool
-
-
-class SocialProfiles(ResponseSchema):
-    type: Literal["list"]
-    data: list[dict[str, Any]]
-
-
-class ContactLocation(ResponseSchema):
-    type: Literal["location"]
-    country: str | None
-    region: str | None
-    city: str | None
-    country_code: str | None
-    continent_code: str | None
-
-
-class ContactOut(ResponseSchema):
-    type: Literal["contact"]
-    id: str
-    workspace_id: str
-    external_id: str | None
-    role: Literal["user", "lead"]
-    email: str | None
-    email_domain: str | None
-    phone: str | None
-    name: str | None
-    avatar: str | None
-    owner_id: int | None
-    social_profiles: SocialProfiles
-    has_hard_bounced: bool
-    marked_email_as_spam: bool
-    unsubscribed_from_emails: bool
-    created_at: int
-    updated_at: int
-    signed_up_at: int | None
-    last_seen_at: int | None
-    last_replied_at: int | None
-    last_contacted_at: int | None
-    last_email_opened_at: int | None
-    last_email_clicked_at: int | None
-    language_override: str | None
-    browser: str | None
-    browser_version: str | None
-    browser_language: str | None
-    os: str | None
-    location: ContactLocation
-    custom_attributes: dict[str, Any]
-    tags: AddressableList
-    notes: AddressableList
-    companies: AddressableList
-    archived: bool
-
-
-class ContactNextPage(ResponseSchema):
-    per_page: int
-    starting_after: str
-
-
-class ContactPages(ResponseSchema):
-    type: Literal["pages"]
-    page: int
-    per_page: int
-    total_pages: int
-    next: ContactNextPage | None
-
-
-class ContactListOut(ResponseSchema):
-    type: Literal["list"]
-    data: list[ContactOut]
-    total_count: int
-    pages: ContactPages
-
-
-class ContactArchivedOut(ResponseSchema):
-    type: Literal["contact"]
-    id: str
-    external_id: str | None
-    archived: bool
-
-
-class ContactDeletedOut(ResponseSchema):
-    type: Literal["contact"]
-    id: str
-    external_id: str | None
-    deleted: bool
-
-
-class ContactCompaniesPages(ResponseSchema):
-    type: Literal["pages"]
-    next: None
-    page: int
-    per_page: int
-
-
-class ContactCompaniesOut(ResponseSchema):
-    type: Literal["list"]
-    data: list[CompanyOut]
-    companies: list[CompanyOut] = Field(
-        description="The same companies as `data`: the official SDK reads this key."
-    )
-    total_count: int
-    pages: ContactCompaniesPages
-
-
-class CompanyContactsPages(ResponseSchema):
-    type: Literal["pages"]
-    page: int
-    per_page: int
-    total_pages: int
-
-
-class CompanyContactsOut(ResponseSchema):
-    type: Literal["list"]
-    data: list[ContactOut]
-    total_count: int
-    pages: CompanyContactsPages
-
-
-def contact_json(contact: Contact) -> dict[str, Any]:
-    """Intercom's contact object, for a contact loaded by `_contacts()` (with its tag and
-    company ids)."""
-    url = f"/contacts/{contact.pk}"
-    tags = [
-        {"type": "tag", "id": str(pk), "url": f"/tags/{pk}"} for pk in sorted(contact.tag_ids or [])
-    ]
-    companies = [
-        {"type": "company", "id": str(pk), "url": f"/companies/{pk}"}
-        for pk in sorted(contact.company_ids or [])
-    ]
-
-    def listed(data, kind):
-        return {
-            "type": "list",
-            "data": data,
-            "url": f"{url}/{kind}",
-            "total_count": len(data),
-            "has_more": False,
-        }
-
-    return {
-        "type": "contact",
-        "id": str(contact.pk),
-        "workspace_id": "switchboard",
-        "external_id": contact.external_id,
-        "role": contact.role,
-        "email": contact.email,
-        "email_domain": contact.email.rpartition("@")[2] if contact.email else None,
-        "phone": contact.phone,
-        "name": contact.name,
-        "avatar": contact.avatar,
-        "owner_id": contact.owner_id,
-        "social_profiles": {"type": "list", "data": []},
-        "has_hard_bounced": False,
-        "marked_email_as_spam": False,
-        "unsubscribed_from_emails": contact.unsubscribed_from_emails,
-        "created_at": unix(contact.created_at),
-        "updated_at": unix(contact.updated_at),
-        "signed_up_at": unix(contact.signed_up_at),
-        "last_seen_at": unix(contact.last_seen_at),
-        "last_replied_at": None,
-        "last_contacted_at": None,
-        "last_email_opened_at": None,
-        "last_email_clicked_at": None,
-        "language_override": contact.language_override,
-        "browser": contact.browser,
-        "browser_version": None,
-        "browser_language": contact.browser_language,
-        "os": contact.os,
-        "location": {
-            "type": "location",
-            "country": contact.location_country,
-            "region": contact.location_region,
-            "city": contact.location_city,
-            "country_code": None,
-            "continent_code": None,
-        },
-        "custom_attributes": contact.custom_attributes,
-        "tags": listed(tags, "tags"),
-        "notes": listed([], "notes"),
-        "companies": listed(companies, "companies"),
-        "archived": contact.archived,
-    }
-
-
-class JSONIds(Aggregate):
-    """A group's values as one JSON array: json_agg on PostgreSQL, json_group_array on SQLite."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        # As text, which JSONField decodes (psycopg would hand over a decoded json value).
-        return super().as_sql(
-            compiler,
-            connection,
-            function="JSON_AGG",
-            template="(%(function)s(%(distinct)s%(expressions)s))::text",
-            **extra_context,
-        )
-
-
-def _ids_of(rows: QuerySet, column: str) -> Subquery:
-    return Subquery(
-        rows.filter(contact_id=OuterRef("pk"))
-        .order_by()
-        .values("contact_id")
-        .annotate(ids=JSONIds(column))
-        .values("ids")
-    )
-
-
-def _with_ids(contacts: QuerySet) -> QuerySet:
-    return contacts.annotate(
-        tag_ids=_ids_of(Contact.tags.through.objects.all(), "tag_id"),
-        company_ids=_ids_of(CompanyMembership.objects.all(), "company_id"),
-    )
-
-
-@functools.cache
-def _contacts_with_ids() -> QuerySet:
-    # Built once: resolving the subqueries costs more than the query itself takes to run.
-    return _with_ids(Contact.objects.all())
-
-
-def _contacts() -> QuerySet:
-    """Contacts with their tag and company ids, in one query: the API's contact object lists
-    both, and single-contact requests (most of the API's traffic) save two round trips."""
-    return _contacts_with_ids().all()  # a fresh clone: the shared one is never evaluated
-
-
-@functools.cache
-def _contact_by_id_sql(vendor: str) -> str:
-    # Most API requests load one contact: compiled once, this query costs less than half the
-    # CPU it does built through the ORM every time (the id subqueries are most of that).
-    sql, params = _contacts().filter(pk=0).query.sql_with_params()
-    assert list(params) == [0], params
-    return sql
-
-
-def contact_or_404(contact_id: str) -> Contact:
-    """The contact with this id, with its tag and company ids, or Intercom's 404."""
-    pk = parse_id(contact_id)
-    if pk is None:
-        raise ApiError(404, "not_found", "User Not Found")
-    found = Contact.objects.raw(_contact_by_id_sql(connection.vendor), [pk])
-    contact = next(iter(found), None)
-    if contact is None:
-        raise ApiError(404, "not_found", "User Not Found")
-    # Plain SQL skips the ORM's decoding of the annotations: the id lists arrive as JSON text.
-    contact.tag_ids = json.loads(contact.tag_ids or "[]")
-    contact.company_ids = json.loads(contact.company_ids or "[]")
-    return contact
 
 
 def _values(body: ContactWrite) -> dict[str, Any]:
@@ -378,7 +90,7 @@ def _page(contacts, per_page: int, starting_after: str | None) -> dict[str, Any]
         raise ApiError(400, "parameter_invalid", "per_page must be between 1 and 150.")
     total = contacts.count()
     page = list(
-        _with_ids(contacts).filter(pk__gt=_after(starting_after)).order_by("pk")[: per_page + 1]
+        with_ids(contacts).filter(pk__gt=_after(starting_after)).order_by("pk")[: per_page + 1]
     )
     more = len(page) > per_page
     page = page[:per_page]
@@ -408,16 +120,6 @@ def list_contacts(request: HttpRequest, per_page: int = 50, starting_after: str 
     return _page(Contact.objects.all(), per_page, starting_after)
 
 
-class SearchPagination(Schema):
-    per_page: int = 50
-    starting_after: str | None = None
-
-
-class SearchRequest(Schema):
-    query: dict[str, Any]
-    pagination: SearchPagination | None = None
-
-
 @router.post(
     "/search",
     summary="Search contacts",
@@ -433,11 +135,6 @@ def search_contacts(request: HttpRequest, body: SearchRequest):
         raise ApiError(400, "parameter_invalid", str(exc)) from None
     pagination = body.pagination or SearchPagination()
     return _page(matches, pagination.per_page, pagination.starting_after)
-
-
-class MergeRequest(Schema):
-    from_: str = Field(alias="from")
-    into: str
 
 
 @router.post(
@@ -464,7 +161,7 @@ def merge_contacts(request: HttpRequest, body: MergeRequest):
     auth=TokenAuth("contacts:read"),
 )
 def find_by_external_id(request: HttpRequest, external_id: str):
-    contact = _contacts().filter(role=Role.USER, external_id=external_id).first()
+    contact = contacts_with_ids().filter(role=Role.USER, external_id=external_id).first()
     if contact is None:
         raise ApiError(404, "not_found", "User Not Found")
     return contact_json(contact)
@@ -583,10 +280,6 @@ def delete_contact(request: HttpRequest, contact_id: str):
     return {"type": "contact", "id": contact_id, "external_id": external_id, "deleted": True}
 
 
-class CompanyRef(Schema):
-    id: str | None = None
-
-
 @router.get(
     "/{contact_id}/companies",
     summary="List a contact's companies",
@@ -659,7 +352,7 @@ company_contacts_router = Router(tags=["Companies"])
 )
 def list_company_contacts(request: HttpRequest, company_id: str):
     company = get_company(company_id)
-    contacts = list(_contacts().filter(memberships__company=company).order_by("pk")[:150])
+    contacts = list(contacts_with_ids().filter(memberships__company=company).order_by("pk")[:150])
     return {
         "type": "list",
         "data": [contact_json(c) for c in contacts],
