@@ -5,6 +5,7 @@ class CompaniesConfig(AppConfig):
     name = "companies"
 
     def ready(self) -> None:
+        from qualification.record_fields import register_record_fields
         from qualification.targets import TargetKind, register_target
 
         from .models import Company
@@ -18,3 +19,4 @@ class CompaniesConfig(AppConfig):
                 page_url_name="company-detail",
             )
         )
+        register_record_fields({"tags": "Tags"})

@@ -9,7 +9,9 @@ from qualification.services import (
     attributes_apply,
     target_created,
     target_deleted,
+    target_lock,
     target_record,
+    targets_record,
 )
 from qualification.sources import Actor
 
@@ -31,8 +33,20 @@ def company_create(
 
 @service
 def company_delete(*, company: Company, source: str, actor: Actor | Any) -> None:
-    """Delete a company (its people stay) and tell the hooks, so the list drops its name."""
+    """Delete a company (its people stay) and tell the hooks, so the list drops its name. Its
+    people lose the link: each records it (and moves its version and updated_at), so API
+    clients that sync "updated since" see it."""
     with transaction.atomic():
+        members = list(company.contacts.order_by("pk").values_list("pk", flat=True))
+        if members:
+            targets_record(
+                model=company.contacts.model,
+                pks=members,
+                change=RecordChange("companies", company.name or company.company_id, None),
+                source=source,
+                actor=actor,
+                reason="The company was deleted",
+            )
         target_deleted(target=company, source=source, actor=actor)
         company.delete()
 
@@ -41,6 +55,7 @@ def company_delete(*, company: Company, source: str, actor: Actor | Any) -> None
 def company_tag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) -> None:
     """Tag a company once; recorded and announced like an attribute change."""
     with transaction.atomic():
+        target_lock(target=company)  # one change of its links at a time
         if not company.tags.filter(pk=tag.pk).exists():
             company.tags.add(tag)
             target_record(
@@ -54,6 +69,7 @@ def company_tag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) 
 @service
 def company_untag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) -> None:
     with transaction.atomic():
+        target_lock(target=company)  # one change of its links at a time
         if company.tags.filter(pk=tag.pk).exists():
             company.tags.remove(tag)
             target_record(

@@ -88,7 +88,9 @@ class ContactAdmin(AttributeTargetAdmin):
                     formset.can_delete and formset._should_delete_form(form)
                 ):
                     continue
-                before = form.instance.company_id if form.instance.pk else None
+                # What the row held before this form (Django has already set the new company
+                # on form.instance).
+                before = form.initial.get("company") if form.instance.pk else None
                 deleting = formset.can_delete and formset._should_delete_form(form)
                 after = None if deleting else form.cleaned_data.get("company")
                 if before and (deleting or (after and after.pk != before)):

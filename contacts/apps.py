@@ -7,6 +7,7 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         from qualification.dependants import register_dependants_check
         from qualification.outbox.hooks import register_after_change
+        from qualification.record_fields import register_record_fields
         from qualification.targets import TargetKind, register_target
 
         from .models import Contact
@@ -23,4 +24,14 @@ class ContactsConfig(AppConfig):
             )
         )
         register_after_change("contacts.contact_list", project_after_change)
+        register_record_fields(
+            {
+                "role": "Role",
+                "external_id": "User ID",
+                "archived": "Archived",
+                "tags": "Tags",
+                "companies": "Companies",
+                "merged": "Merged",
+            }
+        )
         register_dependants_check("contacts.segments", segments_filtering_on)

@@ -207,6 +207,12 @@ class ContactListFilter(django_filters.FilterSet):
 
 
 def _whole_day(raw: str | None) -> date | None:
-    """The day typed, if a day (not a moment) was typed."""
+    """The day typed, if a day (not a moment) was typed, in any form a date attribute takes
+    ("2024-01-02", "2024-1-2", "20240102")."""
     text = (raw or "").strip()
-    return parse_date(text) if len(text) == 10 else None
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        return parse_date(text)
+    except ValueError:  # looks like a date, is not one (2024-02-30)
+        return None

@@ -53,9 +53,11 @@ class Contact(AttributeTarget):
     name = models.CharField(max_length=255, null=True, blank=True)
     phone = models.CharField(max_length=64, null=True, blank=True)
     avatar = models.CharField(max_length=1000, null=True, blank=True)
+    # PROTECT: a teammate who owns contacts is deactivated, not deleted (deleting would
+    # clear the owner behind the services' back: no history, no announcement).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="owned_contacts",

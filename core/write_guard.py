@@ -11,7 +11,10 @@ Reads are never affected. Migrations use historical models, which are not guarde
 set-up that needs rows in a given state says so with `writes_allowed()`. One gap: Django sends
 no signals for the tables it makes for a many-to-many field itself, so their rows are guarded
 through the relation (`contact.tags.add/remove/set/clear`), not when code writes
-`Contact.tags.through` directly; nothing outside services does.
+`Contact.tags.through` directly; nothing outside services does. Nor does Django send signals
+when a deleted row's `on_delete=SET_NULL` clears references to it: the references that are
+customer data (a contact's owner, a conversation's assignee) are PROTECT instead, and a
+deleted teammate's replies keep their text without an author, by design.
 """
 
 import functools

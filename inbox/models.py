@@ -23,9 +23,10 @@ class PartKind(models.TextChoices):
 class Conversation(models.Model):
     history_type = HistoryType.CONVERSATION
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    # PROTECT, as Contact.owner: unassigning goes through conversation_assign.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_conversations",

@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from core.write_guard import service
-from qualification.services import RecordChange, target_created, target_record, targets_record
+from qualification.services import (
+    RecordChange,
+    target_created,
+    target_fields_set,
+    targets_record,
+)
 from qualification.sources import Actor, Source
 
 from .models import Conversation, ConversationPart, ConversationState, PartKind
@@ -87,7 +92,7 @@ def conversation_part_add(
             last_activity_at=Greatest("last_activity_at", Value(at)), updated_at=timezone.now()
         )
         conversation.last_activity_at = max(conversation.last_activity_at or at, at)
-        if kind == PartKind.CUSTOMER_MESSAGE and conversation.state != ConversationState.OPEN:
+        if kind == PartKind.CUSTOMER_MESSAGE:  # reopens it, if the row says it is not open
             _state_change(
                 conversation,
                 ConversationState.OPEN,
@@ -100,23 +105,11 @@ def conversation_part_add(
 
 
 def _state_change(conversation, state, snoozed_until, *, source, actor, reason="") -> None:
-    changes = []
-    if conversation.state != state:
-        changes.append(RecordChange("state", conversation.state, state))
-    if conversation.snoozed_until != snoozed_until:
-        changes.append(
-            RecordChange(
-                "snoozed_until",
-                conversation.snoozed_until.isoformat() if conversation.snoozed_until else None,
-                snoozed_until.isoformat() if snoozed_until else None,
-            )
-        )
-    target_record(
+    target_fields_set(
         target=conversation,
-        changes=changes,
+        fields={"state": state, "snoozed_until": snoozed_until},
         source=source,
         actor=actor,
-        fields={"state": state, "snoozed_until": snoozed_until},
         reason=reason,
     )
 
@@ -156,18 +149,12 @@ def conversation_assign(
     actor: Actor | Any,
     source: str = Source.QUALIFICATION,
 ) -> None:
-    if conversation.assignee_id == (assignee.pk if assignee else None):
-        return
-    target_record(
+    target_fields_set(
         target=conversation,
-        changes=[
-            RecordChange(
-                "assignee", _teammate_label(conversation.assignee), _teammate_label(assignee)
-            )
-        ],
+        fields={"assignee": assignee},
         source=source,
         actor=actor,
-        fields={"assignee": assignee},
+        shown=lambda name, user: _teammate_label(user),
     )
 
 

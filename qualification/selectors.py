@@ -17,6 +17,7 @@ from .models import (
     Precedence,
     QualificationItem,
 )
+from .record_fields import record_field_label
 from .results import Provenance
 from .sources import HISTORY_SOURCE_CHOICES, MANUAL_SOURCES, Source, source_label
 from .values import Canonical
@@ -200,7 +201,9 @@ def attribute_history(
     ("app" selects every app). Page with `before_id` (the id of the last row shown)."""
     changes = AttributeChange.objects.filter(target_type=target_type, target_id=target_id)
     if attribute_name:
-        changes = changes.filter(attribute_name=attribute_name)
+        # An attribute's own rows (applied, skipped, rejected), not changes of the record that
+        # share its name (a custom "role" is not the contact's role).
+        changes = changes.filter(attribute_name=attribute_name, attribute__isnull=False)
     if source == "app":
         changes = changes.filter(source__startswith=Source.APP_PREFIX)
     elif source:
@@ -214,28 +217,11 @@ def attribute_history(
 HISTORY_SOURCES = HISTORY_SOURCE_CHOICES
 
 
-# How history names changes that are not attribute values (qualification.services.targets).
-RECORD_FIELD_LABELS = {
-    "created": "Created",
-    "deleted": "Deleted",
-    "merged": "Merged",
-    "role": "Role",
-    "external_id": "User ID",
-    "archived": "Archived",
-    "tags": "Tags",
-    "companies": "Companies",
-    "state": "State",
-    "snoozed_until": "Snoozed until",
-    "assignee": "Assignee",
-    "contact": "Customer",
-}
-
-
 def history_label(change: AttributeChange) -> str:
     """What a history row changed, as people read it."""
     if change.attribute is not None:
         return change.attribute.label
-    return RECORD_FIELD_LABELS.get(change.attribute_name, change.attribute_name)
+    return record_field_label(change.attribute_name)
 
 
 def display_history_value(change: AttributeChange, value: Any, teammates=None) -> str:

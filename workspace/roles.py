@@ -6,8 +6,10 @@
 - Admin can do everything, including data attributes, the qualification-data list, teammates,
   roles and API tokens; nobody may add, change or delete history or the outbox by hand.
 
-`roles_sync` makes the groups hold exactly these permissions. Migrations call it with their
-historical app registry, and so does the test suite after a test that emptied the tables.
+`roles_sync` makes the groups hold exactly these permissions: the test suite calls it after a
+test that emptied the tables. Migrations do not (an operator may have granted a role more):
+the roles were made by inbox.0002_roles and later grants, and moving API tokens here moved
+their permissions with their content type (workspace.0001).
 """
 
 from django.contrib.auth.management import create_permissions

@@ -12,6 +12,9 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Each batch commits on its own: a million rows need not be one transaction.
+    atomic = False
+
     dependencies = [
         ("companies", "0001_initial"),
         ("qualification", "0006_history_of_conversations"),

@@ -14,6 +14,9 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Each batch commits on its own: a million rows need not be one transaction.
+    atomic = False
+
     dependencies = [
         ("contacts", "0006_one_user_per_email"),
         ("qualification", "0006_history_of_conversations"),

@@ -9,6 +9,7 @@ from companies.models import Company
 from core.write_guard import service
 from qualification.services import (
     RecordChange,
+    target_lock,
     target_record,
 )
 from qualification.sources import Actor
@@ -26,6 +27,7 @@ def contact_company_attach(
 ) -> CompanyMembership:
     """Link a contact to a company once; linking again keeps the first link's time and source."""
     with transaction.atomic():
+        target_lock(target=contact)  # one change of its links at a time
         membership, created = CompanyMembership.objects.get_or_create(
             contact=contact,
             company=company,
@@ -46,6 +48,7 @@ def contact_company_detach(
     *, contact: Contact, company: Company, source: str, actor: Actor | Any
 ) -> bool:
     with transaction.atomic():
+        target_lock(target=contact)  # one change of its links at a time
         deleted, _ = CompanyMembership.objects.filter(contact=contact, company=company).delete()
         if deleted:
             target_record(

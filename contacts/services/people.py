@@ -6,11 +6,10 @@ from django.db import transaction
 
 from core.write_guard import service
 from qualification.services import (
-    RecordChange,
     attributes_apply,
     target_created,
     target_deleted,
-    target_record,
+    target_fields_set,
 )
 from qualification.sources import Actor
 
@@ -49,22 +48,14 @@ def contact_identity_update(
     """Change who a contact is (user or lead, the customer's own id): not attribute values,
     but history records it and the list and segments follow. None leaves a field as it is;
     an empty external_id clears it."""
-    fields = {}
-    if role is not None and role != contact.role:
+    fields: dict[str, Any] = {}
+    if role is not None:
         if role not in Role.values:
             raise ValueError(f"role must be one of {', '.join(Role.values)}, not {role!r}.")
         fields["role"] = role
-    if external_id is not None and (external_id or None) != contact.external_id:
+    if external_id is not None:
         fields["external_id"] = external_id or None
-    target_record(
-        target=contact,
-        changes=[
-            RecordChange(name, getattr(contact, name), value) for name, value in fields.items()
-        ],
-        source=source,
-        actor=actor,
-        fields=fields,
-    )
+    target_fields_set(target=contact, fields=fields, source=source, actor=actor)
 
 
 @service
@@ -79,12 +70,4 @@ def contact_delete(*, contact: Contact, source: str, actor: Actor | Any) -> None
 @service
 def contact_archive(*, contact: Contact, archived: bool, source: str, actor: Actor | Any) -> None:
     """Archive a contact (it stays, with its history) or bring it back; repeating is a no-op."""
-    if contact.archived == archived:
-        return
-    target_record(
-        target=contact,
-        changes=[RecordChange("archived", contact.archived, archived)],
-        source=source,
-        actor=actor,
-        fields={"archived": archived},
-    )
+    target_fields_set(target=contact, fields={"archived": archived}, source=source, actor=actor)

@@ -13,6 +13,7 @@ from qualification.services import (
     RecordChange,
     tag_find_or_create,
     tag_named,
+    target_lock,
     target_record,
     targets_record,
 )
@@ -24,6 +25,7 @@ from ..models import Contact, Segment
 @service
 def contact_tag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) -> None:
     with transaction.atomic():
+        target_lock(target=contact)  # one change of its links at a time
         if not contact.tags.filter(pk=tag.pk).exists():
             contact.tags.add(tag)
             target_record(
@@ -37,6 +39,7 @@ def contact_tag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) 
 @service
 def contact_untag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) -> None:
     with transaction.atomic():
+        target_lock(target=contact)  # one change of its links at a time
         if contact.tags.filter(pk=tag.pk).exists():
             contact.tags.remove(tag)
             target_record(

@@ -75,6 +75,8 @@ class DataAttributeForm(forms.ModelForm):
             type_ = cleaned.get("data_type") or self.instance.data_type
             if type_ == DataType.OPTIONS:
                 arguments["options"] = cleaned.get("options") or []
+            elif cleaned.get("options"):  # refused by the service: only list attributes
+                arguments["options"] = cleaned["options"]
         if self.instance.pk is None:
             arguments |= {
                 "model": cleaned.get("model"),
@@ -142,7 +144,8 @@ class DataAttributeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
-            return ("is_standard",)
+            # A new attribute is never archived: it could take no values.
+            return ("is_standard", "archived")
         # The API name, model and type of an existing attribute never change: stored values
         # and the customer's code depend on them.
         fixed = ("model", "name", "data_type", "is_standard")

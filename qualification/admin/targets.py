@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Model
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
@@ -13,11 +13,13 @@ from ..models import (
     DataAttribute,
     Tag,
 )
-from ..results import Provenance, StaleWriteError
+from ..results import AttributeWriteError, Provenance, StaleWriteError
 from ..services import (
     attributes_apply,
     attributes_check,
     attributes_conflicts,
+    record_conflicts,
+    target_lock,
 )
 from ..sources import Source
 
@@ -65,12 +67,21 @@ class AttributeTargetForm(forms.ModelForm):
             field_name = field_of.get(problem.attribute)
             self.add_error(field_name if field_name in self.fields else None, problem.message)
         seen = cleaned.get("seen_version")
-        if self.instance.pk and seen is not None and values:
-            for conflict in attributes_conflicts(
+        if self.instance.pk and seen is not None:
+            conflicts = attributes_conflicts(
                 target=self.instance, names=list(values), expected=seen
-            ):
+            ) + record_conflicts(target=self.instance, names=self.record_fields(), expected=seen)
+            for conflict in conflicts:
                 self.add_error(None, _conflict_message(conflict))
         return cleaned
+
+    def record_fields(self) -> list[str]:
+        """The record's own fields this form sets (role, user id, archived, ...): every
+        editable column that is not an attribute value. All are checked against changes made
+        after the page was read, whether or not the form changes them: saving re-sends them."""
+        columns = set(self._meta.model.standard_attribute_fields.values())
+        own = {f.name for f in self._meta.model._meta.concrete_fields}
+        return [name for name in self.fields if name in own and name not in columns]
 
 
 def _conflict_message(conflict) -> str:
@@ -166,12 +177,27 @@ class AttributeTargetAdmin(admin.ModelAdmin):
         """Inlines (a contact's companies) through their services."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Each refusal below comes after the admin's transaction rolled back: nothing of this
+        # save was written.
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except StaleWriteError as exc:
-            # The admin's transaction rolled back: nothing of this save was written.
             messages.error(request, f"Nothing was saved. {exc} Reload the page and save again.")
-            return HttpResponseRedirect(request.get_full_path())
+        except AttributeWriteError as exc:
+            messages.error(request, f"Nothing was saved. {exc}")
+        except IntegrityError:
+            messages.error(
+                request,
+                "Nothing was saved: it conflicts with another record (another user with the "
+                "same email or user ID, say). Change that and save again.",
+            )
+        return HttpResponseRedirect(request.get_full_path())
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting goes through the delete service, which removes the record's links and
+        conversations itself: only the permission to delete the record is needed."""
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -187,6 +213,10 @@ class AttributeTargetAdmin(admin.ModelAdmin):
         obj = self.model._default_manager.get(pk=form.instance.pk)
         attribute_columns = set(self.model.standard_attribute_fields.values())
         if change:
+            target_lock(target=obj)
+            seen = form.cleaned_data.get("seen_version")
+            if conflicts := record_conflicts(target=obj, names=form.record_fields(), expected=seen):
+                raise StaleWriteError(conflicts)
             own_fields = {f.name for f in self.model._meta.concrete_fields}
             self.target_fields_update(
                 request,

@@ -25,8 +25,11 @@ from .qualification_list import (
 from .tags import TagNameTaken, tag_find_or_create, tag_named, tag_rename
 from .targets import (
     RecordChange,
+    record_conflicts,
     target_created,
     target_deleted,
+    target_fields_set,
+    target_lock,
     target_record,
     targets_record,
 )
@@ -51,8 +54,11 @@ __all__ = [
     "tag_named",
     "tag_rename",
     "RecordChange",
+    "record_conflicts",
     "target_created",
     "target_deleted",
+    "target_fields_set",
+    "target_lock",
     "target_record",
     "targets_record",
 ]

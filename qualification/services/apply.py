@@ -398,7 +398,7 @@ def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any"
             AttributeChange.objects.filter(
                 target_type=model_cls.attribute_model,
                 target_id=current.pk,
-                attribute_name=name,
+                attribute=attribute,  # not a change of the record that shares its name
                 outcome__in=[Outcome.APPLIED, Outcome.SKIPPED],
             )
             .exclude(source__in=MANUAL_SOURCES)

@@ -8,6 +8,7 @@ old and new, the request or job), and one outbox row that hands the change to th
 the contact list and segments follow exactly as they do for a value change.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from core.write_guard import service
 from ..models import AttributeChange, AttributeOutbox, Outcome
 from ..outbox.enqueue import enqueue_delivery
 from ..outbox.rows import outbox_write
+from ..record_fields import record_field_label
+from ..results import Conflict, Provenance
 from ..sources import Actor, source_kind
 
 
@@ -93,6 +96,99 @@ def target_record(
             for c in changes
         )
         outbox_write(target, sorted({c.field for c in changes}), source, now)
+
+
+def _stored(field: models.Field, value: Any) -> Any:
+    """A column's value as compared and as history keeps it (related rows by id)."""
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def record_conflicts(*, target: models.Model, names: list[str], expected: int) -> list[Conflict]:
+    """The fields among `names` (not attribute values) that were changed after version
+    `expected` of `target`, each with its current value and who changed it; writes nothing."""
+    if not names:
+        return []
+    latest: dict[str, AttributeChange] = {}
+    for change in AttributeChange.objects.filter(
+        target_type=type(target).history_type,
+        target_id=target.pk,
+        attribute__isnull=True,
+        attribute_name__in=names,
+        target_version__gt=expected,
+    ).order_by("id"):
+        latest[change.attribute_name] = change
+    return [
+        Conflict(
+            name,
+            record_field_label(name),
+            change.new_value,
+            Provenance(
+                source=change.source,
+                actor_kind=change.actor_kind,
+                actor_id=change.actor_id,
+                actor_label=change.actor_label,
+                at=change.created_at,
+                version=change.target_version,
+                locked=False,
+            ),
+        )
+        for name, change in latest.items()
+    ]
+
+
+@service
+def target_fields_set(
+    *,
+    target: models.Model,
+    fields: dict[str, Any],
+    source: str,
+    actor: "Actor | Any",
+    reason: str = "",
+    shown: Callable[[str, Any], Any] | None = None,
+) -> list[RecordChange]:
+    """Set columns of a record that are not attribute values (a contact's role, a
+    conversation's state), recording each that really changes. The row is locked and old
+    values are read from it, so concurrent changes are recorded in order, each with the value
+    it replaced. `shown(name, value)` is how history shows a value (default: as stored, dates
+    as ISO text). Returns what changed."""
+    if not fields:
+        return []
+    model = type(target)
+    show = shown or (
+        lambda name, value: value.isoformat() if hasattr(value, "isoformat") else value
+    )
+    with transaction.atomic():
+        columns = {name: model._meta.get_field(name) for name in fields}
+        current = (
+            model._default_manager.select_for_update()
+            .only(*(f.attname for f in columns.values()))
+            .get(pk=target.pk)
+        )
+        changes, changed = [], {}
+        for name, value in fields.items():
+            old = getattr(current, columns[name].attname)
+            if old != _stored(columns[name], value):
+                old_shown = getattr(current, name) if columns[name].is_relation else old
+                changes.append(RecordChange(name, show(name, old_shown), show(name, value)))
+                changed[name] = value
+        target_record(
+            target=target,
+            changes=changes,
+            source=source,
+            actor=actor,
+            fields=changed,
+            reason=reason,
+        )
+    return changes
+
+
+@service
+def target_lock(*, target: models.Model) -> None:
+    """Lock a record's row for the rest of the transaction: changes to one record that are
+    decided on what it holds (is it tagged already?) then happen one at a time."""
+    type(target)._default_manager.select_for_update().filter(pk=target.pk).values_list(
+        "pk", flat=True
+    ).get()
 
 
 @service

@@ -13,6 +13,7 @@ from tests.factories import CompanyFactory, ContactFactory, TagFactory, UserFact
 from tests.inbox.test_roles import contact_form
 
 pytestmark = pytest.mark.django_db
+API = Actor("api_token", "1", "Sync")
 
 
 @pytest.fixture
@@ -34,9 +35,9 @@ def change_url(contact) -> str:
 
 def history(contact, name):
     return list(
-        AttributeChange.objects.filter(target_id=contact.pk, attribute_name=name).values_list(
-            "old_value", "new_value", "source", "actor_label"
-        )
+        AttributeChange.objects.filter(target_id=contact.pk, attribute_name=name)
+        .order_by("id")
+        .values_list("old_value", "new_value", "source", "actor_label")
     )
 
 
@@ -172,3 +173,77 @@ def test_an_api_created_contact_with_no_values_is_announced(client):
     ).exists()
     outbox_deliver()
     assert ContactListEntry.objects.filter(contact_id=contact_id, role="lead").exists()
+
+
+def test_an_admin_save_refuses_a_role_changed_after_the_page_was_read(admin_client):
+    """The API turns the lead into a user while the page is open; the admin, who saw a lead,
+    only ticks "archived": saving would send the role back to lead, so nothing is saved."""
+    from contacts.services import contact_identity_update
+
+    contact = ContactFactory(role="lead", external_id=None, values={"name": "Lena"})
+    seen = contact.version
+    contact_identity_update(contact=contact, source=Source.REST_API, actor=API, role="user")
+    form = contact_form(contact, role="lead", seen_version=seen, archived="on")
+    response = admin_client.post(change_url(contact), form)
+    assert response.status_code == 200  # the form again, saying why
+    assert "Role was changed to &#x27;user&#x27; by Sync" in response.content.decode()
+    contact.refresh_from_db()
+    assert (contact.role, contact.archived) == ("user", False)
+
+
+def test_changing_a_company_link_in_the_admin_moves_it(admin_client):
+    from contacts.services import contact_company_attach
+
+    first, second = CompanyFactory(values={"name": "A"}), CompanyFactory(values={"name": "B"})
+    contact = ContactFactory(values={"name": "Ada"})
+    link = contact_company_attach(contact=contact, company=first, source=Source.ADMIN, actor=API)
+    contact.refresh_from_db()
+    form = contact_form(
+        contact,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": str(link.pk),
+            "memberships-0-contact": str(contact.pk),
+            "memberships-0-company": str(second.pk),
+        },
+    )
+    response = admin_client.post(change_url(contact), form)
+    assert response.status_code == 302, response.content[:3000]
+    assert list(contact.companies.values_list("name", flat=True)) == ["B"]
+    assert history(contact, "companies")[-2:] == [
+        ("A", None, "admin", "Ada Admin"),
+        (None, "B", "admin", "Ada Admin"),
+    ]
+
+
+def test_an_admin_deletes_a_contact_with_links_and_conversations(admin_client):
+    from contacts.models import Contact
+    from contacts.services import contact_company_attach
+    from tests.factories import ConversationFactory
+
+    contact = ContactFactory(values={"name": "Ada"})
+    contact_company_attach(
+        contact=contact, company=CompanyFactory(), source=Source.ADMIN, actor=API
+    )
+    ConversationFactory(contact=contact)
+    url = f"/admin/contacts/contact/{contact.pk}/delete/"
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    assert history(contact, "deleted") == [("Ada", None, "admin", "Ada Admin")]
+
+
+def test_deleting_a_company_is_recorded_on_its_people(client):
+    from companies.services import company_delete
+    from contacts.services import contact_company_attach
+
+    company = CompanyFactory(values={"name": "Initech"})
+    contact = ContactFactory()
+    contact_company_attach(contact=contact, company=company, source=Source.ADMIN, actor=API)
+    contact.refresh_from_db()
+    before = (contact.version, contact.updated_at)
+    company_delete(company=company, source=Source.REST_API, actor=API)
+    contact.refresh_from_db()
+    assert contact.version > before[0] and contact.updated_at > before[1]
+    assert history(contact, "companies")[-1] == ("Initech", None, "rest_api", "Sync")

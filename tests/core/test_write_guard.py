@@ -94,15 +94,22 @@ def test_reads_are_never_guarded(django_assert_num_queries):
 
 
 def test_no_product_code_lifts_the_guard():
-    """writes_allowed() is for test set-up: product code writes through services only."""
+    """writes_allowed() is for test set-up, and only services modules mark functions as
+    services: a view or a task must call a service, not become one."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    lifted = [
-        str(path.relative_to(root))
+    product = [
+        path
         for path in root.glob("*/**/*.py")
         if path.parts[len(root.parts)] not in ("tests", ".venv", "bench")
         and path.name != "write_guard.py"
-        and "writes_allowed(" in path.read_text()
     ]
+    lifted = [str(p.relative_to(root)) for p in product if "writes_allowed(" in p.read_text()]
     assert lifted == []
+    marked = [
+        str(p.relative_to(root))
+        for p in product
+        if "@service" in p.read_text() and p.name != "services.py" and p.parent.name != "services"
+    ]
+    assert marked == []

@@ -72,14 +72,16 @@ def test_a_value_filled_into_the_instance_is_not_taken_for_the_stored_one(contac
     assert read(contact).name == "Ada King"
 
 
-def test_a_column_changed_without_a_new_version_is_not_taken_for_the_read_one(contact):
+def test_an_owner_cannot_be_deleted_behind_the_write_path(contact):
+    """Deleting a teammate would have cleared the owner with no new version (SET_NULL); the
+    owner is PROTECT now, so the row never changes without the write path knowing."""
+    from django.db.models import ProtectedError
+
     owner = UserFactory()
     apply(read(contact), source=Source.ADMIN, actor=owner, owner_id=owner.pk)
-    mine = read(contact)
-    owner.delete()  # the database sets the owner to NULL; nothing bumps the version
-    assert read(contact).version == mine.version
-    result = apply(mine, source=Source.ADMIN, actor=UserFactory(), owner_id=None)
-    assert result.applied == [] and result.unchanged == ["owner_id"]
+    with pytest.raises(ProtectedError):
+        owner.delete()
+    assert read(contact).owner_id == owner.pk
 
 
 def test_a_value_changed_in_place_in_the_instance_is_not_stored(contact):

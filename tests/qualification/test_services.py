@@ -526,3 +526,20 @@ def test_resync_refused_by_the_attribute_keeps_the_hold(contact, teammate):
     row = fresh(contact)
     assert row.custom_attributes["stage"] == "Silver"
     assert row.attribute_provenance["stage"]["locked"] is True
+
+
+def test_resync_takes_the_attributes_own_value_not_a_record_change_of_the_same_name(contact):
+    """A custom attribute named "role" is not the contact's role: re-syncing it takes the
+    app's last value of the attribute, even after the contact's role changed."""
+    from contacts.services import contact_identity_update
+
+    DataAttributeFactory(name="role", label="Job role", precedence=Precedence.MANUAL_WINS)
+    teammate = UserFactory()
+    attributes_apply(
+        target=contact, values={"role": "CTO"}, source=Source.QUALIFICATION, actor=teammate
+    )
+    attributes_apply(target=contact, values={"role": "VP"}, source=Source.REST_API, actor=API)
+    contact_identity_update(contact=contact, source=Source.REST_API, actor=API, role="lead")
+    attribute_resync(target=contact, name="role", actor=teammate)
+    contact.refresh_from_db()
+    assert (contact.role, contact.custom_attributes["role"]) == ("lead", "VP")
