@@ -17,6 +17,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres") and not ON_POSTGRES:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if item.get_closest_marker("redis") and not ON_REDIS:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
         if item.get_closest_marker("celery_worker") and not ON_REDIS:
             item.add_marker(pytest.mark.skip(reason="needs a Redis broker (set REDIS_URL)"))
 

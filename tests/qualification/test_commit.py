@@ -178,6 +178,7 @@ def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
 
 
 @pytest.mark.postgres
+@pytest.mark.redis  # without a broker, the outbox is delivered in-process, inside the count
 @pytest.mark.django_db(transaction=True)  # as in production: no transaction around the write
 def test_on_postgresql_a_write_is_one_statement(contact, django_assert_num_queries):
     mine = read(contact)

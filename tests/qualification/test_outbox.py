@@ -227,7 +227,7 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
     assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
 
 
-@pytest.mark.celery_worker  # the delivery mark lives in Redis
+@pytest.mark.redis  # the delivery mark lives in Redis; no worker runs
 @pytest.mark.django_db
 def test_a_commit_trusts_a_delivery_mark_it_just_found(django_capture_on_commit_callbacks):
     from django.core.cache import cache
@@ -246,7 +246,7 @@ def test_a_commit_trusts_a_delivery_mark_it_just_found(django_capture_on_commit_
     assert cache.get(DELIVERY_QUEUED_KEY) is None
 
 
-@pytest.mark.celery_worker  # the delivery mark lives in Redis
+@pytest.mark.redis  # the delivery mark lives in Redis; no worker runs
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_takes_rows_committed_just_after_it_cleared_its_mark(recorded_hook_calls):
     import threading

@@ -5,7 +5,7 @@ from django.urls import reverse
 from contacts.models import Contact
 from qualification.models import AttributeChange, DataType, Precedence
 from qualification.services import Actor, Source, attributes_apply
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, ON_REDIS
 from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +205,11 @@ def test_attribute_history_page_filters_by_source(client, agent, contact):
 
 
 # On PostgreSQL as in production, with no transaction around the request; SQLite would then
-# deliver the outbox in-process, inside the count.
+# deliver the outbox in-process, inside the count. PostgreSQL without Redis would too, and
+# inside a test transaction each write adds a savepoint: neither is a shape that is shipped.
+@pytest.mark.skipif(
+    ON_POSTGRES and not ON_REDIS, reason="on PostgreSQL it counts with Redis (set REDIS_URL)"
+)
 @pytest.mark.django_db(transaction=ON_POSTGRES)
 def test_inline_save_query_count_is_constant(client, agent, contact, django_assert_num_queries):
     tier = DataAttributeFactory(name="tier", label="Tier")
