@@ -107,6 +107,22 @@ def celery_worker(start_celery_worker):
 
 
 @pytest.fixture
+def agent():
+    """A teammate who may edit contact and company data (the demo's "agent" role)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
+
+
+@pytest.fixture
+def viewer():
+    """A teammate who may read everything and edit nothing."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="victor", role="Viewer")
+
+
+@pytest.fixture
 def recorded_hook_calls():
     """Register an after-change hook that records every event it receives."""
     from qualification.hooks import register_after_change, unregister_after_change

@@ -4,11 +4,11 @@ from django.db import IntegrityError, transaction
 from companies.models import Company
 from companies.services import company_create, company_tag, company_untag
 from qualification.models import AttributeOutbox
-from qualification.services import Actor, AttributeWriteError, Source
+from qualification.services import AttributeWriteError, Source
 from tests.factories import CompanyFactory, TagFactory
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
-API = Actor("api_token", "1", "Sync")
 
 
 def test_company_create_keys_on_company_id_and_writes_values():

@@ -6,9 +6,9 @@ from contacts.services import contact_company_attach, contact_create
 from qualification.models import AttributeChange
 from qualification.services import Actor, AttributeWriteError, Source
 from tests.factories import CompanyFactory, ContactFactory
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
-API = Actor("api_token", "1", "Sync")
 
 
 def test_contact_create_writes_values_through_the_write_path():

@@ -9,21 +9,12 @@ from config.celery import app
 from contacts.models import ContactListEntry
 from contacts.projection import contact_list_project
 from qualification.models import AttributeOutbox
-from qualification.services import Actor, attributes_apply
+from qualification.services import attributes_apply
 from qualification.tasks import deliver_outbox, sweep_outbox
 from tests.factories import ContactFactory, UserFactory
+from tests.helpers import API, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-API = Actor("api_token", "1", "Sync")
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def listed_name(contact):

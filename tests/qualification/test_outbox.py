@@ -9,25 +9,15 @@ from contacts.models import Contact
 from qualification.hooks import register_after_change, unregister_after_change
 from qualification.models import AttributeOutbox
 from qualification.services import (
-    Actor,
     Source,
     attributes_apply,
     outbox_deliver,
     outbox_sweep,
 )
 from tests.factories import AttributeOutboxFactory, ContactFactory
+from tests.helpers import API, wait_for
 
-API = Actor("api_token", "1", "Sync")
 ON_REDIS = bool(settings.REDIS_URL)
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.django_db

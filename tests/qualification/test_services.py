@@ -14,7 +14,7 @@ from qualification.services import (
     attribute_resync,
     attributes_apply,
 )
-from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory, UserFactory
+from tests.factories import CompanyFactory, DataAttributeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +53,6 @@ def history(contact, **filters):
 
 def fresh(contact):
     return Contact.objects.get(pk=contact.pk)
-
-
-@pytest.fixture
-def contact():
-    return ContactFactory(values={"name": "Ada Lovelace", "email": "ada@example.com"})
 
 
 @pytest.fixture

@@ -6,26 +6,11 @@ from contacts.models import Contact
 from qualification.models import AttributeChange, DataType, Precedence
 from qualification.services import Actor, Source, attributes_apply
 from tests.conftest import ON_POSTGRES, ON_REDIS
-from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
+from tests.factories import ContactFactory, DataAttributeFactory
 
 pytestmark = pytest.mark.django_db
 APP = Actor("api_token", "9", "Billing sync")
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def agent():
-    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
-
-
-@pytest.fixture
-def viewer():
-    return UserFactory(username="victor", role="Viewer")
-
-
-@pytest.fixture
-def contact():
-    return ContactFactory(values={"name": "Ada Lovelace", "email": "ada@example.com"})
 
 
 def urls(contact, attribute):
