@@ -107,6 +107,23 @@ def celery_worker(start_celery_worker):
 
 
 @pytest.fixture
+def finished_tasks():
+    """The ids of the Celery tasks that ran to their end in this process (a worker thread's
+    included) during the test: a test waits for the tasks it queued to finish, instead of
+    sleeping for as long as it guesses they take."""
+    from celery.signals import task_postrun
+
+    finished = set()
+
+    def record(task_id=None, **kwargs):
+        finished.add(task_id)
+
+    task_postrun.connect(record, weak=False)
+    yield finished
+    task_postrun.disconnect(record)
+
+
+@pytest.fixture
 def agent():
     """A teammate who may edit contact and company data (the demo's "agent" role)."""
     from tests.factories import UserFactory
