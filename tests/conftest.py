@@ -13,6 +13,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 ON_REDIS = bool(settings.REDIS_URL)
 
+# Every teammate a test makes has a password ("demo"), and production's hasher spends half a
+# second of CPU on each on purpose: a third of the suite's set-up time. Tests need a password
+# that checks, not one that resists guessing.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # Each test process keeps its Redis keys apart: the cache's and the Celery broker's (queues,
 # unacked messages, bindings, pub/sub channels) all start with this prefix, named after the
 # checkout and the pytest-xdist worker ("main" without xdist). So the workers of one run never
