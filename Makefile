@@ -31,8 +31,13 @@ run: install
 		exec $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	fi
 
+# The suite runs in parallel (pytest-xdist): each worker has its own test database and its own
+# Redis keys (tests/conftest.py). PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= 2
+PYTEST_DIST ?= load
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,3 +1,4 @@
+import hashlib
 import importlib
 import os
 import threading
@@ -12,11 +13,37 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 ON_REDIS = bool(settings.REDIS_URL)
 
+# Every teammate a test makes has a password ("demo"), and production's hasher spends half a
+# second of CPU on each on purpose: a third of the suite's set-up time. Tests need a password
+# that checks, not one that resists guessing.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each test process keeps its Redis keys apart: the cache's and the Celery broker's (queues,
+# unacked messages, bindings, pub/sub channels) all start with this prefix, named after the
+# checkout and the pytest-xdist worker ("main" without xdist). So the workers of one run never
+# take each other's tasks or delete each other's keys, and other checkouts may run their suites
+# against the same Redis database at the same time. It is set here, before the cache and the
+# broker connect (pytest-django has configured Django, but nothing has used either yet).
+REDIS_KEY_PREFIX = "sbtest-{checkout}-{worker}".format(
+    checkout=hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:8],
+    worker=os.environ.get("PYTEST_XDIST_WORKER", "main"),
+)
+if ON_REDIS:
+    from config.celery import app as _celery_app
+
+    settings.CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX
+    _celery_app.conf.broker_transport_options = {
+        **_celery_app.conf.broker_transport_options,
+        "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
+    }
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres") and not ON_POSTGRES:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if item.get_closest_marker("redis") and not ON_REDIS:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
         if item.get_closest_marker("celery_worker") and not ON_REDIS:
             item.add_marker(pytest.mark.skip(reason="needs a Redis broker (set REDIS_URL)"))
 
@@ -62,12 +89,37 @@ def _fresh_process_state():
 
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis():
-    """Each run starts with an empty Redis database of its own (REDIS_URL points at /15 in CI)."""
-    if ON_REDIS:
-        import redis
+    """Each test process starts with none of its keys in Redis (a run that was killed may have
+    left some) and leaves none behind. Only its own keys: see REDIS_KEY_PREFIX."""
+    if not ON_REDIS:
+        yield
+        return
+    import redis
+    from django.core.cache import cache
 
-        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    from config.celery import app
+
+    prefix = f"{REDIS_KEY_PREFIX}:"
+    with app.connection_for_write() as broker:
+        broker_prefix = broker.default_channel.global_keyprefix
+    if not (cache.make_key("k").startswith(prefix) and broker_prefix == prefix):
+        pytest.exit("The cache or the broker did not take the test key prefix.", returncode=3)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+
+    def delete_own_keys():
+        batch = []
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.unlink(*batch)
+                batch.clear()
+        if batch:
+            client.unlink(*batch)
+
+    delete_own_keys()
     yield
+    delete_own_keys()
+    client.close()
 
 
 @pytest.fixture
@@ -97,6 +149,39 @@ def celery_worker(start_celery_worker):
     """A real Celery worker for the whole test."""
     with start_celery_worker() as worker:
         yield worker
+
+
+@pytest.fixture
+def finished_tasks():
+    """The ids of the Celery tasks that ran to their end in this process (a worker thread's
+    included) during the test: a test waits for the tasks it queued to finish, instead of
+    sleeping for as long as it guesses they take."""
+    from celery.signals import task_postrun
+
+    finished = set()
+
+    def record(task_id=None, **kwargs):
+        finished.add(task_id)
+
+    task_postrun.connect(record, weak=False)
+    yield finished
+    task_postrun.disconnect(record)
+
+
+@pytest.fixture
+def agent():
+    """A teammate who may edit contact and company data (the demo's "agent" role)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
+
+
+@pytest.fixture
+def viewer():
+    """A teammate who may read everything and edit nothing."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="victor", role="Viewer")
 
 
 @pytest.fixture

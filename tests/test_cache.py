@@ -3,9 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import ON_REDIS
-
-pytestmark = pytest.mark.skipif(not ON_REDIS, reason="needs Redis (set REDIS_URL)")
+pytestmark = pytest.mark.redis
 
 
 def test_clients_are_built_once_per_connection_pool():

@@ -5,11 +5,11 @@ from companies.models import Company
 from companies.services import company_create, company_tag, company_untag
 from qualification.models import AttributeOutbox
 from qualification.results import AttributeWriteError
-from qualification.sources import Actor, Source
+from qualification.sources import Source
 from tests.factories import TEST_ACTOR, CompanyFactory, TagFactory
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
-API = Actor("api_token", "1", "Sync")
 
 
 def test_company_create_keys_on_company_id_and_writes_values():

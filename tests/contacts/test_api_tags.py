@@ -9,7 +9,6 @@ from companies.models import Company
 from contacts.models import ContactListEntry
 from core.write_guard import writes_allowed
 from qualification.models import AttributeOutbox, Tag
-from qualification.outbox.delivery import outbox_deliver
 from tests.api_helpers import bearer, error_of
 from tests.factories import (
     CompanyFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     TagFactory,
     given_tags,
 )
+from tests.helpers import deliver_pending
 from workspace.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +33,6 @@ def secret():
 def post(client, url, payload, secret):
     body = payload if isinstance(payload, str) else json.dumps(payload)
     return client.post(url, body, content_type="application/json", headers=bearer(secret))
-
-
-def deliver():
-    while outbox_deliver():
-        pass
 
 
 def listed_tags(contact):
@@ -173,7 +168,7 @@ def test_untagging_only_with_an_unknown_tag_is_not_found(client, secret):
 
 def test_tag_and_untag_users_and_the_contact_list_follows(client, secret):
     ada, bob = ContactFactory(), ContactFactory()
-    deliver()
+    deliver_pending()
     response = post(
         client,
         "/api/tags",
@@ -184,14 +179,14 @@ def test_tag_and_untag_users_and_the_contact_list_follows(client, secret):
     tag = Tag.objects.get(name="Beta")
     assert response.json() == {"type": "tag", "id": str(tag.pk), "name": "Beta"}
     assert set(tag.contacts.all()) == {ada, bob}
-    deliver()
+    deliver_pending()
     assert listed_tags(ada) == listed_tags(bob) == [tag.pk]
 
     post(
         client, "/api/tags", {"name": "Beta", "users": [{"id": str(ada.pk), "untag": True}]}, secret
     )
     assert list(tag.contacts.all()) == [bob]
-    deliver()
+    deliver_pending()
     assert (listed_tags(ada), listed_tags(bob)) == ([], [tag.pk])
 
 
@@ -260,7 +255,7 @@ def test_delete_untags_everyone_and_the_contact_list_follows(client, secret):
     contact, company = ContactFactory(), CompanyFactory()
     given_tags(contact, tag, kept)
     given_tags(company, tag)
-    deliver()
+    deliver_pending()
     assert listed_tags(contact) == sorted([tag.pk, kept.pk])
 
     response = client.delete(f"/api/tags/{tag.pk}", headers=bearer(secret))
@@ -268,7 +263,7 @@ def test_delete_untags_everyone_and_the_contact_list_follows(client, secret):
     assert list(Tag.objects.all()) == [kept]
     assert tag_touches("company") == [(company.pk, "rest_api")]
     assert (contact.pk, "rest_api") in tag_touches("contact")
-    deliver()
+    deliver_pending()
     assert listed_tags(contact) == [kept.pk]
     again = client.delete(f"/api/tags/{tag.pk}", headers=bearer(secret))
     assert again.status_code == 404 and error_of(again) == ("not_found", "Resource Not Found")
@@ -311,7 +306,7 @@ def test_a_tag_a_segment_filters_on_cannot_be_deleted(client, secret):
 def test_tag_list_and_untag_a_contact(client, secret):
     contact = ContactFactory()
     vip, beta = TagFactory(name="VIP"), TagFactory(name="Beta")
-    deliver()
+    deliver_pending()
     for tag in (vip, beta, vip):
         tagged = post(client, f"/api/contacts/{contact.pk}/tags", {"id": str(tag.pk)}, secret)
         assert tagged.status_code == 200, tagged.content
@@ -325,7 +320,7 @@ def test_tag_list_and_untag_a_contact(client, secret):
             {"type": "tag", "id": str(vip.pk), "name": "VIP"},
         ],
     }
-    deliver()
+    deliver_pending()
     assert listed_tags(contact) == sorted([vip.pk, beta.pk])
 
     removed = client.delete(f"/api/contacts/{contact.pk}/tags/{vip.pk}", headers=bearer(secret))
@@ -334,7 +329,7 @@ def test_tag_list_and_untag_a_contact(client, secret):
     again = client.delete(f"/api/contacts/{contact.pk}/tags/{vip.pk}", headers=bearer(secret))
     assert again.status_code == 200
     assert list(contact.tags.all()) == [beta] and len(tag_touches("contact")) == 3
-    deliver()
+    deliver_pending()
     assert listed_tags(contact) == [beta.pk]
 
 
@@ -579,7 +574,7 @@ def test_the_official_sdk_manages_tags_and_reads_segments(intercom):
     removed = client.tags.untag_contact(str(ada.pk), tag_id=vip.id)
     assert removed.id == vip.id
     assert [t.id for t in client.contacts.list_attached_tags(str(ada.pk)).data] == [beta.id]
-    deliver()
+    deliver_pending()
     assert listed_tags(ada) == listed_tags(bob) == [int(beta.id)]
 
     assert [t.name for t in client.tags.list().data] == ["Beta", "Enterprise", "Very VIP"]

@@ -8,9 +8,9 @@ from qualification.models import AttributeChange
 from qualification.results import AttributeWriteError
 from qualification.sources import Actor, Source
 from tests.factories import TEST_ACTOR, CompanyFactory, ContactFactory
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
-API = Actor("api_token", "1", "Sync")
 
 
 def test_contact_create_writes_values_through_the_write_path():

@@ -14,9 +14,8 @@ from contacts.services import (
     segment_create,
 )
 from qualification.models import AttributeOutbox, DataType
-from qualification.outbox.delivery import outbox_deliver
 from qualification.services import attributes_apply
-from qualification.sources import Actor, Source
+from qualification.sources import Source
 from tests.factories import (
     TEST_ACTOR,
     CompanyFactory,
@@ -25,24 +24,19 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.helpers import API, deliver_pending
 
 pytestmark = pytest.mark.django_db
-API = Actor("api_token", "1", "Sync")
 
 
 def entry(contact):
     return ContactListEntry.objects.get(contact_id=contact.pk)
 
 
-def deliver():
-    while outbox_deliver():
-        pass
-
-
 def test_a_change_reaches_the_list_once_delivered():
     DataAttributeFactory(name="plan_tier")
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
-    deliver()
+    deliver_pending()
     attributes_apply(
         target=contact,
         values={"name": "Ada King", "plan_tier": "Pro"},
@@ -52,7 +46,7 @@ def test_a_change_reaches_the_list_once_delivered():
     assert entry(contact).name == "Ada"  # not yet: the change waits in the outbox
     assert pending_contact_ids([entry(contact)]) == {contact.pk}
     assert contact_list_freshness().behind_seconds is not None
-    deliver()
+    deliver_pending()
     row = entry(contact)
     assert (row.name, row.custom_attributes, row.source_version) == (
         "Ada King",
@@ -67,13 +61,13 @@ def test_a_change_reaches_the_list_once_delivered():
 
 def test_a_late_or_repeated_projection_never_moves_a_row_backwards():
     contact = ContactFactory(values={"name": "v1"})
-    deliver()
+    deliver_pending()
     attributes_apply(target=contact, values={"name": "v2"}, source="rest_api", actor=API)
     attributes_apply(target=contact, values={"name": "v3"}, source="rest_api", actor=API)
     # Deliver the newest change first, then the older one (out of order), then again.
     newest, older = AttributeOutbox.objects.filter(processed_at__isnull=True).order_by("-id")[:2]
     contact_list_project(contact_ids=[contact.pk])
-    deliver()
+    deliver_pending()
     contact_list_project(contact_ids=[contact.pk])
     assert (entry(contact).name, entry(contact).source_version) == ("v3", contact.version)
     # A row built from a newer version than the one read (a racing projector) is kept.
@@ -93,25 +87,25 @@ def test_company_renames_tags_and_links_re_project_the_people():
         contact=contact, company=company, source=Source.REST_API, actor=TEST_ACTOR
     )
     contact_tag(contact=contact, tag=vip, source=Source.ADMIN, actor=TEST_ACTOR)
-    deliver()
+    deliver_pending()
     assert (entry(contact).company_names, entry(contact).tag_ids) == ("Acme", [vip.pk])
 
     attributes_apply(target=company, values={"name": "Acme Corp"}, source="rest_api", actor=API)
     assert pending_contact_ids([entry(contact)]) == {contact.pk}
-    deliver()
+    deliver_pending()
     assert entry(contact).company_names == "Acme Corp"
 
     contact_untag(contact=contact, tag=vip, source=Source.ADMIN, actor=TEST_ACTOR)
     contact_company_detach(
         contact=contact, company=company, source=Source.REST_API, actor=TEST_ACTOR
     )
-    deliver()
+    deliver_pending()
     assert (entry(contact).company_names, entry(contact).tag_ids) == ("", [])
 
 
 def test_rebuild_and_check_commands():
     contacts = ContactFactory.create_batch(3)
-    deliver()
+    deliver_pending()
     call_command("rebuild_contact_list", "--check")
     ContactListEntry.objects.filter(contact_id=contacts[0].pk).update(name="wrong")
     ContactListEntry.objects.filter(contact_id=contacts[1].pk).delete()
@@ -127,13 +121,13 @@ def test_segments_follow_the_contacts_data():
     fan = ContactFactory()
     other = ContactFactory()
     attributes_apply(target=fan, values={"score": 9}, source="rest_api", actor=API)
-    deliver()
+    deliver_pending()
     segment = segment_create(name="Fans", query="cf=score&op=gte&v=8", created_by=UserFactory())
     segment_populate(segment_id=segment.pk)
     assert set(segment.members.all()) == {fan}
     attributes_apply(target=other, values={"score": 10}, source="rest_api", actor=API)
     attributes_apply(target=fan, values={"score": 2}, source="rest_api", actor=API)
-    deliver()
+    deliver_pending()
     assert set(segment.members.all()) == {other}
     assert SegmentMembership.objects.count() == 1
 

@@ -1,7 +1,5 @@
 """The contact list behind a real Celery worker over the real Redis broker (no eager mode)."""
 
-import time
-
 import pytest
 from django.conf import settings
 
@@ -10,21 +8,11 @@ from contacts.models import ContactListEntry
 from contacts.projection import contact_list_project
 from qualification.models import AttributeOutbox
 from qualification.services import attributes_apply
-from qualification.sources import Actor
 from qualification.tasks import deliver_outbox, sweep_outbox
 from tests.factories import ContactFactory, UserFactory
+from tests.helpers import API, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-API = Actor("api_token", "1", "Sync")
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def listed_name(contact):
@@ -81,7 +69,7 @@ def test_with_redis_down_during_the_write_the_sweeper_delivers_later(start_celer
         assert wait_for(lambda: listed_name(contact) == "While down")
 
 
-def test_duplicated_and_reordered_tasks_leave_the_newest_data(celery_worker):
+def test_duplicated_and_reordered_tasks_leave_the_newest_data(celery_worker, finished_tasks):
     contact = ContactFactory(values={"name": "v1"})
     attributes_apply(target=contact, values={"name": "v2"}, source="rest_api", actor=API)
     attributes_apply(target=contact, values={"name": "v3"}, source="rest_api", actor=API)
@@ -91,14 +79,13 @@ def test_duplicated_and_reordered_tasks_leave_the_newest_data(celery_worker):
         .order_by("id")
         .values_list("pk", flat=True)
     )
+    queued = []
     for outbox_id in reversed(list(older)):  # redelivered, newest first
-        deliver_outbox.delay(outbox_id)
-        deliver_outbox.delay(outbox_id)
-    sweep_outbox.delay()
-    # Every one of them runs (each delivery lingers a quarter second before it stops).
-    with app.connection_for_read() as broker:
-        assert wait_for(lambda: broker.default_channel.client.llen("celery") == 0)
-    time.sleep(0.5)  # the last one taken, to its end
+        queued.append(deliver_outbox.delay(outbox_id).id)
+        queued.append(deliver_outbox.delay(outbox_id).id)
+    queued.append(sweep_outbox.delay().id)
+    # Every one of them runs to its end (each delivery lingers a while before it stops).
+    assert wait_for(lambda: finished_tasks.issuperset(queued), timeout=30)
     assert wait_for(lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists())
     assert listed_name(contact) == "v3"
     entry = ContactListEntry.objects.get(contact_id=contact.pk)

@@ -6,9 +6,8 @@ from django.utils import timezone
 from contacts.models import Segment
 from contacts.projection import segment_populate
 from qualification.models import DataType
-from qualification.outbox.delivery import outbox_deliver
 from qualification.services import attributes_apply
-from qualification.sources import Actor, Source
+from qualification.sources import Source
 from tests.factories import (
     TEST_ACTOR,
     CompanyFactory,
@@ -18,19 +17,9 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.helpers import API, deliver_pending
 
 pytestmark = pytest.mark.django_db
-API = Actor("api_token", "1", "Sync")
-
-
-def deliver():
-    while outbox_deliver():
-        pass
-
-
-@pytest.fixture
-def agent():
-    return UserFactory(username="priya", role="Teammate")
 
 
 def listed(response):
@@ -87,7 +76,7 @@ def people():
     CompanyMembershipFactory(contact=cyd, company=CompanyFactory(values={"name": "Globex"}))
     from contacts.projection import contact_list_rebuild
 
-    deliver()
+    deliver_pending()
     contact_list_rebuild()
     return {"ada": ada, "bob": bob, "cyd": cyd, "vip": vip}
 
@@ -149,7 +138,7 @@ def test_update_pending_and_how_far_behind(client, agent, people):
     assert "Ada Lovelace" in html  # the list still shows the old name...
     contact_page = client.get(f"/contacts/{people['ada'].pk}/").content.decode()
     assert "Ada King" in contact_page  # ...while the contact's own page is current
-    deliver()
+    deliver_pending()
     html = client.get("/contacts/").content.decode()
     assert "Ada King" in html and ">Update pending</span>" not in html
 
@@ -162,7 +151,7 @@ def test_contact_list_query_count_is_constant(client, agent, people, django_asse
     with django_assert_num_queries(11):
         client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
     ContactFactory.create_batch(20)
-    deliver()
+    deliver_pending()
     with django_assert_num_queries(11):
         client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
 

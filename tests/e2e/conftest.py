@@ -24,6 +24,23 @@ def browser():
 
 
 @pytest.fixture
+def teammates():
+    """The demo workspace's teammates, each with the password "demo": "admin" (Admin),
+    "agent" (Teammate, edits data) and "viewer" (Viewer, edits nothing)."""
+    from tests.factories import UserFactory
+
+    return {
+        "admin": UserFactory(username="admin", first_name="Ada", last_name="Okafor", role="Admin"),
+        "agent": UserFactory(
+            username="agent", first_name="Priya", last_name="Raman", role="Teammate"
+        ),
+        "viewer": UserFactory(
+            username="viewer", first_name="Victor", last_name="Lind", role="Viewer"
+        ),
+    }
+
+
+@pytest.fixture
 def login(browser, live_server):
     """`login("agent")` returns a page signed in as that teammate (password "demo")."""
     contexts = []

@@ -1,16 +1,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import UserFactory
 from workspace.models import ApiToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def teammates():
-    UserFactory(username="admin", first_name="Ada", last_name="Okafor", role="Admin")
-    UserFactory(username="viewer", first_name="Victor", last_name="Lind", role="Viewer")
 
 
 def api_status(page, live_server, secret):

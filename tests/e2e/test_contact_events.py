@@ -6,13 +6,12 @@ from playwright.sync_api import expect
 
 from contacts.services import event_track
 from qualification.sources import Actor, Source
-from tests.factories import ContactFactory, UserFactory
+from tests.factories import ContactFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_contact_page_shows_events_and_the_empty_state(live_server, login, screenshot):
-    UserFactory(username="agent", first_name="Priya", last_name="Raman", role="Teammate")
+def test_contact_page_shows_events_and_the_empty_state(live_server, teammates, login, screenshot):
     tracked = ContactFactory(values={"name": "Lena Novak", "email": "lena@acme.example"})
     quiet = ContactFactory(values={"name": "Omar Quiet", "email": "omar@acme.example"})
     at = timezone.now().replace(microsecond=0) - timedelta(minutes=5)

@@ -31,11 +31,8 @@ TYPED = [
 
 
 @pytest.fixture
-def workspace():
-    UserFactory(username="agent", first_name="Priya", last_name="Raman", role="Teammate")
+def workspace(teammates):
     UserFactory(username="agent2", first_name="Sam", last_name="Okoye", role="Teammate")
-    UserFactory(username="viewer", first_name="Victor", last_name="Lind", role="Viewer")
-    UserFactory(username="admin", first_name="Ada", last_name="Okafor", role="Admin")
     contact = ContactFactory(values={"name": "Lena Novak", "email": "lena@acme.example"})
     CompanyMembershipFactory(contact=contact, company=CompanyFactory(values={"name": "Acme"}))
     conversation = ConversationFactory(contact=contact, subject="Export is broken")

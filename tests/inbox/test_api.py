@@ -29,17 +29,6 @@ def secret():
     )[1]
 
 
-@pytest.fixture
-def agent():
-    return UserFactory(
-        username="priya",
-        first_name="Priya",
-        last_name="Raman",
-        email="priya@example.com",
-        role="Teammate",
-    )
-
-
 def post(client, secret, path, payload):
     return client.post(path, payload, content_type=JSON, headers=bearer(secret))
 

@@ -29,16 +29,6 @@ QUERIES_CONTACT_PAGE = 14
 HTMX_LIST = {"HX-Request": "true", "HX-Target": "conversation-list"}
 
 
-@pytest.fixture
-def agent():
-    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
-
-
-@pytest.fixture
-def viewer():
-    return UserFactory(username="victor", role="Viewer")
-
-
 def conversation_with(contact=None, *, minutes_ago=0, **kwargs):
     return ConversationFactory(
         contact=contact or ContactFactory(),

@@ -182,6 +182,7 @@ def _write_if_current(mine):
 
 
 @pytest.mark.postgres
+@pytest.mark.redis  # without a broker, the outbox is delivered in-process, inside the count
 @pytest.mark.django_db(transaction=True)  # as in production: no transaction around the write
 def test_on_postgresql_a_write_is_one_statement(contact, django_assert_num_queries):
     mine = read(contact)

@@ -1,5 +1,6 @@
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -11,20 +12,11 @@ from qualification.models import AttributeOutbox
 from qualification.outbox.delivery import outbox_deliver, outbox_sweep
 from qualification.outbox.hooks import register_after_change, unregister_after_change
 from qualification.services import attributes_apply
-from qualification.sources import Actor, Source
+from qualification.sources import Source
 from tests.factories import AttributeOutboxFactory, ContactFactory
+from tests.helpers import API, wait_for
 
-API = Actor("api_token", "1", "Sync")
 ON_REDIS = bool(settings.REDIS_URL)
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.django_db
@@ -225,13 +217,19 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
     assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
 
 
-@pytest.mark.celery_worker  # the delivery mark lives in Redis
+@pytest.mark.redis  # the delivery mark lives in Redis; no worker runs
 @pytest.mark.django_db
-def test_a_commit_trusts_a_delivery_mark_it_just_found(django_capture_on_commit_callbacks):
+def test_a_commit_trusts_a_delivery_mark_it_just_found(
+    django_capture_on_commit_callbacks, monkeypatch
+):
     from django.core.cache import cache
 
+    from qualification.outbox import enqueue
     from qualification.outbox.enqueue import DELIVERY_QUEUED_KEY
 
+    # The two commits come "just" after each other, however long this machine takes between
+    # them: the clock the write path trusts the mark by stands still.
+    monkeypatch.setattr(enqueue, "time", SimpleNamespace(monotonic=lambda: 1000.0))
     contact = ContactFactory()
     cache.set(DELIVERY_QUEUED_KEY, 0, timeout=5)  # a delivery is queued or draining
     with django_capture_on_commit_callbacks(execute=True):
@@ -244,29 +242,39 @@ def test_a_commit_trusts_a_delivery_mark_it_just_found(django_capture_on_commit_
     assert cache.get(DELIVERY_QUEUED_KEY) is None
 
 
-@pytest.mark.celery_worker  # the delivery mark lives in Redis
+@pytest.mark.redis  # the delivery mark lives in Redis; no worker runs
 @pytest.mark.django_db(transaction=True)
-def test_a_delivery_takes_rows_committed_just_after_it_cleared_its_mark(recorded_hook_calls):
+def test_a_delivery_takes_rows_committed_just_after_it_cleared_its_mark(
+    recorded_hook_calls, monkeypatch
+):
     import threading
 
+    from django.core.cache import cache
     from django.db import connection
 
-    from qualification.tasks import deliver_outbox
+    from qualification.outbox import tasks
+    from qualification.outbox.enqueue import DELIVERY_LINGER_SECONDS, DELIVERY_QUEUED_KEY
 
     contact = ContactFactory()
     AttributeOutbox.objects.update(processed_at=contact.created_at)
+    lingered = []
 
     def commit_late():
-        # After the task found nothing and cleared the mark; within the time a commit that
-        # saw the mark before may trust it.
-        time.sleep(0.1)
+        # Another process's commit that trusted the mark it saw, so queued no delivery.
         AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
         connection.close()
 
-    late = threading.Thread(target=commit_late)
-    late.start()
-    try:
-        assert deliver_outbox(0) == 1
-    finally:
-        late.join()
+    def linger(seconds):
+        # The task found nothing and cleared its mark; the commit lands while it lingers,
+        # however slow this machine is, instead of after a guessed sleep.
+        if not lingered:
+            assert cache.get(DELIVERY_QUEUED_KEY) is None
+            late = threading.Thread(target=commit_late)
+            late.start()
+            late.join()
+        lingered.append(seconds)
+
+    monkeypatch.setattr(tasks, "time", SimpleNamespace(sleep=linger, monotonic=time.monotonic))
+    assert tasks.deliver_outbox(0) == 1
+    assert lingered[0] == DELIVERY_LINGER_SECONDS
     assert [e.target_id for e in recorded_hook_calls] == [contact.pk]

@@ -9,7 +9,7 @@ from qualification.models import AttributeChange, AttributeOutbox, DataType, Out
 from qualification.results import AttributeWriteError, StaleWriteError
 from qualification.services import attribute_resync, attributes_apply
 from qualification.sources import LENIENT_SOURCES, Actor, Source
-from tests.factories import CompanyFactory, ContactFactory, DataAttributeFactory, UserFactory
+from tests.factories import CompanyFactory, DataAttributeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +48,6 @@ def history(contact, **filters):
 
 def fresh(contact):
     return Contact.objects.get(pk=contact.pk)
-
-
-@pytest.fixture
-def contact():
-    return ContactFactory(values={"name": "Ada Lovelace", "email": "ada@example.com"})
 
 
 @pytest.fixture

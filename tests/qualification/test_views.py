@@ -7,27 +7,12 @@ from core.write_guard import writes_allowed
 from qualification.models import AttributeChange, DataType, Precedence
 from qualification.services import attributes_apply
 from qualification.sources import Actor, Source
-from tests.conftest import ON_POSTGRES
-from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
+from tests.conftest import ON_POSTGRES, ON_REDIS
+from tests.factories import ContactFactory, DataAttributeFactory
 
 pytestmark = pytest.mark.django_db
 APP = Actor("api_token", "9", "Billing sync")
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def agent():
-    return UserFactory(username="priya", first_name="Priya", last_name="Raman", role="Teammate")
-
-
-@pytest.fixture
-def viewer():
-    return UserFactory(username="victor", role="Viewer")
-
-
-@pytest.fixture
-def contact():
-    return ContactFactory(values={"name": "Ada Lovelace", "email": "ada@example.com"})
 
 
 def urls(contact, attribute):
@@ -207,7 +192,11 @@ def test_attribute_history_page_filters_by_source(client, agent, contact):
 
 
 # On PostgreSQL as in production, with no transaction around the request; SQLite would then
-# deliver the outbox in-process, inside the count.
+# deliver the outbox in-process, inside the count. PostgreSQL without Redis would too, and
+# inside a test transaction each write adds a savepoint: neither is a shape that is shipped.
+@pytest.mark.skipif(
+    ON_POSTGRES and not ON_REDIS, reason="on PostgreSQL it counts with Redis (set REDIS_URL)"
+)
 @pytest.mark.django_db(transaction=ON_POSTGRES)
 def test_inline_save_query_count_is_constant(client, agent, contact, django_assert_num_queries):
     tier = DataAttributeFactory(name="tier", label="Tier")
