@@ -1,10 +1,12 @@
-"""`attributes_apply` works a write out on the row as the caller's instance read it, and stores
-it only if the row is still in that state (`qualification.commit`); otherwise it works the
+"""`attributes_apply` works a write out on the caller's instance and the data attributes this
+process read, and stores it only if the row is still at the instance's version and the
+definitions at the revision they were read at (`qualification.commit`); otherwise it works the
 write out again on the locked row. Nothing written meanwhile, or typed into the instance, may
 be lost or mistaken for the stored value."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact
 from qualification.commit import write_if_current
@@ -31,6 +33,14 @@ def apply(target, source=Source.REST_API, actor=API, **values):
 
 def read(contact):
     return Contact.objects.get(pk=contact.pk)
+
+
+def locked_the_row(queries) -> bool:
+    """Whether the write read its row under a lock (SQLite has no FOR UPDATE to see: there
+    every write takes the locked path)."""
+    return connection.vendor != "postgresql" or any(
+        "FOR UPDATE" in q["sql"] for q in queries.captured_queries
+    )
 
 
 @pytest.fixture
@@ -88,18 +98,20 @@ def test_a_value_changed_in_place_in_the_instance_is_not_stored(contact):
     assert read(contact).custom_attributes == {"seats": 3}
 
 
-def test_a_hold_confirmed_meanwhile_still_holds_though_the_version_stayed(contact):
+def test_a_hold_confirmed_meanwhile_moves_the_version_and_still_holds(contact):
     DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
     apply(read(contact), stage="Trial")
     mine = read(contact)
-    # The teammate confirms the app's value: only the provenance changes, not the version.
+    # The teammate confirms the app's value: only the provenance changes, and the version.
     teammate = UserFactory()
     apply(read(contact), source=Source.QUALIFICATION, actor=teammate, stage="Trial")
-    assert read(contact).version == mine.version
+    assert read(contact).version == mine.version + 1
 
-    result = apply(mine, stage="Churned")
+    with CaptureQueriesContext(connection) as queries:
+        result = apply(mine, stage="Churned")
     assert [c.new for c in result.skipped] == ["Churned"]
     assert read(contact).custom_attributes["stage"] == "Trial"
+    assert locked_the_row(queries)  # decided on the row as it is now, not as `mine` had it
 
 
 def test_an_outcome_that_writes_nothing_is_decided_on_the_current_row(contact):
@@ -135,17 +147,15 @@ def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
     apply(read(contact), plan="Pro")
     outboxes, changes = AttributeOutbox.objects.count(), AttributeChange.objects.count()
 
-    mine.custom_attributes = {"seats": 9}
-    mine.version += 1
     stored = write_if_current(
         target=mine,
-        version=mine.version - 1,
-        as_read=None,
-        columns=["custom_attributes", "version"],
+        version=mine.version,
+        columns={"version": mine.version + 1},
+        merges={"custom_attributes": ({"seats": 9}, [])},
         outbox=AttributeOutbox(
             target_type="contact",
             target_id=mine.pk,
-            target_version=mine.version,
+            target_version=mine.version + 1,
             attribute_names=["seats"],
             source=Source.REST_API,
             created_at=mine.created_at,
@@ -160,7 +170,7 @@ def test_write_if_current_stores_nothing_once_the_row_has_moved_on(contact):
                 source=Source.REST_API,
                 actor_kind="api_token",
                 actor_label="Billing sync token",
-                target_version=mine.version,
+                target_version=mine.version + 1,
                 created_at=mine.created_at,
             )
         ],
