@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact
-from qualification.commit import write_if_current
+from qualification.commit import DEFINITIONS_REVISION, write_if_current
 from qualification.models import (
     AttributeChange,
     AttributeOutbox,
@@ -18,7 +18,12 @@ from qualification.models import (
     Precedence,
 )
 from qualification.results import AttributeWriteError
-from qualification.services import attribute_resync, attributes_apply
+from qualification.services import (
+    attribute_resync,
+    attributes_apply,
+    data_attribute_create,
+    data_attribute_update,
+)
 from qualification.sources import Actor, Source
 from tests.factories import ContactFactory, DataAttributeFactory, UserFactory
 
@@ -218,3 +223,141 @@ def test_a_data_attribute_changed_elsewhere_is_read_again_before_a_value_is_stor
     DataAttribute.objects.filter(name="plan").update(archived=False)
     apply(read(contact), plan="Team")  # and back: what it read last is not held against it
     assert read(contact).custom_attributes["plan"] == "Team"
+
+
+# The compare-and-swap: every change of the row moves its version, and one revision covers
+# every data attribute definition.
+
+
+def test_an_instance_knows_whether_it_holds_its_row_as_stored(contact):
+    mine = read(contact)
+    assert mine.attributes_as_stored
+    mine.role = "lead"  # not an attribute: the write path neither reads nor writes it
+    assert mine.attributes_as_stored
+    mine.name = "Typed in"
+    assert not mine.attributes_as_stored
+    mine.refresh_from_db()
+    assert mine.attributes_as_stored and mine.name == "Ada Lovelace"
+    mine.refresh_from_db(fields=["name"])  # a part of the row, read at another moment
+    assert not mine.attributes_as_stored
+    apply(mine, seats=1)
+    assert mine.attributes_as_stored  # the write path stored what it holds
+    assert not Contact.objects.only("name").get(pk=contact.pk).attributes_as_stored
+    assert not Contact(name="Not stored").attributes_as_stored
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_after_refresh_from_db_a_write_is_still_one_statement(contact, django_assert_num_queries):
+    mine = read(contact)
+    apply(read(contact), plan="Pro", seats=1)  # the row moves on; the attributes are read
+    mine.refresh_from_db()
+    with django_assert_num_queries(1):
+        apply(mine, plan="Team", seats=2)
+    assert read(contact).custom_attributes == {"plan": "Team", "seats": 2}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_changes_nothing_is_checked_in_one_statement(
+    contact, django_assert_num_queries
+):
+    mine = read(contact)
+    apply(mine, plan="Pro")
+    with django_assert_num_queries(1):  # nothing to store, but only if the row is as read
+        result = apply(mine, plan="Pro")
+    assert (result.applied, result.unchanged) == ([], ["plan"])
+
+
+def test_an_app_value_kept_pending_meanwhile_is_not_recorded_again_from_an_older_read(contact):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
+    apply(read(contact), source=Source.QUALIFICATION, actor=UserFactory(), stage="Qualified")
+    mine = read(contact)
+    outboxes = AttributeOutbox.objects.count()
+    apply(read(contact), stage="Trial")  # held: only the provenance changes
+    row = read(contact)
+    assert row.version == mine.version + 1
+    # A change of the row, announced like any other (no value changed).
+    announced = AttributeOutbox.objects.latest("id")
+    assert AttributeOutbox.objects.count() == outboxes + 1
+    assert (announced.target_version, announced.attribute_names) == (row.version, [])
+
+    with CaptureQueriesContext(connection) as queries:
+        result = apply(mine, stage="Trial")  # the app sends it again, through an older read
+    assert [c.new for c in result.skipped] == ["Trial"]
+    assert AttributeChange.objects.filter(outcome=Outcome.SKIPPED).count() == 1
+    assert read(contact).version == row.version
+    assert locked_the_row(queries)
+
+
+def test_a_hold_released_meanwhile_no_longer_holds_for_an_older_read(contact):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS)
+    teammate = UserFactory()
+    apply(read(contact), source=Source.QUALIFICATION, actor=teammate, stage="Qualified")
+    mine = read(contact)
+    attribute_resync(target=read(contact), name="stage", actor=teammate)  # no app value waits
+    assert read(contact).version == mine.version + 1
+
+    result = apply(mine, stage="Churned")  # `mine` still shows the value held
+    assert [c.new for c in result.applied] == ["Churned"]
+    row = read(contact)
+    assert row.custom_attributes["stage"] == "Churned"
+    assert row.attribute_provenance["stage"]["locked"] is False
+
+
+def test_definitions_read_inside_a_rolled_back_change_are_never_used_to_store(contact):
+    DataAttributeFactory(name="tier", data_type="options", options=["Gold", "Silver"])
+    with transaction.atomic():
+        DataAttribute.objects.filter(name="tier").update(options=["Gold", "Silver", "Platinum"])
+        apply(read(contact), tier="Platinum")  # this process keeps "tier" with Platinum
+        transaction.set_rollback(True)
+    # Any other change: counting up from the restored revision would give it the one the
+    # kept definitions were read at.
+    DataAttribute.objects.filter(name="seats").update(label="Seats")
+    with pytest.raises(AttributeWriteError):
+        apply(read(contact), tier="Platinum")
+    assert "tier" not in read(contact).custom_attributes
+
+
+def definitions_revision() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {DEFINITIONS_REVISION}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_every_change_to_any_definition_moves_the_revision_to_one_never_used():
+    seen = [definitions_revision()]
+
+    def moved():
+        revision = definitions_revision()
+        assert revision not in seen
+        seen.append(revision)
+
+    tier = data_attribute_create(
+        model="contact", name="tier", data_type="options", options=["Gold", "Silver"]
+    )
+    moved()
+    data_attribute_update(attribute=tier, options=["Gold", "Silver", "Bronze"])
+    moved()
+    data_attribute_update(attribute=tier, archived=True)
+    moved()
+    DataAttribute.objects.filter(pk=tier.pk).update(api_writable=False)  # as the admin did
+    moved()
+    tier.refresh_from_db()
+    tier.description = "Billing tier"
+    tier.save()
+    moved()
+    owner = UserFactory()
+    DataAttribute.objects.filter(pk=tier.pk).update(created_by=owner)
+    moved()
+    owner.delete()  # the database empties created_by
+    moved()
+    with transaction.atomic():
+        DataAttribute.objects.filter(pk=tier.pk).update(label="Never")
+        rolled_back = definitions_revision()
+        transaction.set_rollback(True)
+    assert definitions_revision() == seen[-1]
+    seen.append(rolled_back)
+    tier.delete()
+    moved()
