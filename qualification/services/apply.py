@@ -6,12 +6,12 @@ outbox row that hands it to the hooks, all or nothing. How it stores a write, an
 that make that safe:
 
 1. A target's attribute state is its standard attribute columns, `custom_attributes` and
-   `attribute_provenance`. Only this module changes it, and every change moves the target's
-   `version` on, provenance-only ones included (an app value kept pending under a manual edit,
-   a teammate confirming the app's value, a re-sync); `target_touch` moves it for changes that
-   are not values. So a version names one attribute state of its row. The one exception is a
-   foreign key that the database empties when what it points at is deleted (a contact's
-   owner): no version moves, so a write naming such a column takes the locked path (5).
+   `attribute_provenance`. Only this module changes it (DESIGN §4), and every change moves the
+   target's `version` on, provenance-only ones included (an app value kept pending under a
+   manual edit, a teammate confirming the app's value, a re-sync); `target_touch` moves it for
+   changes that are not values. So a version names one attribute state of its row. The one
+   exception is a foreign key that the database empties when what it points at is deleted (a
+   contact's owner): no version moves, so a write naming such a column takes the locked path.
 2. All data attribute definitions share one revision, which a database trigger moves on in the
    same transaction as any change to any of them, by whatever path (migration
    0006_definitions_revision). It comes from a sequence, so a revision names one state of the
@@ -34,8 +34,9 @@ that make that safe:
    anyway; an instance not as stored; a column excepted in 1) or stored nothing (the row or a
    definition changed meanwhile): read the definitions now, lock the row (SELECT ... FOR
    UPDATE), work the write out on it and store it the same way. Nothing changes a locked row,
-   and the definitions used were current during the call. A stale edit found on the instance,
-   and values refused on kept definitions, are decided again this way, on what is read now.
+   and the definitions used were current during the call. A stale edit found on the instance
+   is decided again this way, on the row as it is now; a value refused by kept definitions is
+   refused only if the definitions read now refuse it too.
 6. Every write that moves the version writes an outbox row in the same statement, naming the
    values it changed (none for a provenance-only change), so the hooks and the contact list's
    record of the version it shows follow every change.
