@@ -1,7 +1,7 @@
-"""How `attributes_apply` stores a write: the target's new column values, the outbox row and
-the history rows, all or nothing, and only if the target is still as the write was worked out
-from it (its version, and on PostgreSQL every value the write read and the data attributes it
-used).
+"""How `attributes_apply` stores a write: the target's changed columns, the outbox row and the
+history rows, all or nothing, and only if the target's row is still at the version the write
+was worked out on (a compare-and-swap; `qualification.services.apply` says why that suffices)
+and, when asked, the data attribute definitions still at the revision it used.
 
 On PostgreSQL that is a single statement: the UPDATE and the two INSERTs joined by a WITH
 clause, the INSERTs reading from the UPDATE's result, so they add rows only if the UPDATE
@@ -11,8 +11,8 @@ COMMIT); the API's contact updates are mostly this (issue 5 asks 400 a second on
 Elsewhere (SQLite) the same writes run one after another in a transaction.
 
 The SQL is written from the models' own metadata (identifiers only; every value is a
-parameter) and each field's `get_db_prep_save`, as the
-ORM's own INSERT and UPDATE would be, so a new column needs no change here.
+parameter) and each field's `get_db_prep_save`, as the ORM's own INSERT and UPDATE would be,
+so a new column needs no change here.
 """
 
 import functools
@@ -21,91 +21,105 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from .models import AttributeChange, AttributeOutbox, AttributeTarget, DataAttribute
+from .models import AttributeChange, AttributeOutbox, AttributeTarget
 
-# A data attribute row's fingerprint, read beside it (`FROM ... AS d`) and checked again by a
-# write that relied on it: any change to any column changes it.
-FINGERPRINT_COLUMN = ", md5(d::text) AS fingerprint"
+# The one revision of all data attribute definitions, moved on by a trigger with every change to
+# any of them (PostgreSQL only; migration 0007_definitions_revision).
+DEFINITIONS_REVISION = "(SELECT revision FROM qualification_definitions_revision)"
 
 _TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+
+# What a write does to a JSON column: the keys it sets (to these values) and the keys it removes.
+Merge = tuple[dict[str, Any], list[str]]
 
 
 def write_if_current(
     *,
     target: AttributeTarget,
     version: int,
-    as_read: dict[str, Any] | None,
-    columns: list[str],
-    outbox: AttributeOutbox,
+    revision: int | None = None,
+    columns: dict[str, Any],
+    merges: dict[str, Merge],
+    outbox: AttributeOutbox | None,
     history: list[AttributeChange],
-    attributes: list[DataAttribute] | None = None,
 ) -> bool:
-    """Store `columns` of `target` (as the instance holds them), the outbox row and the
-    history rows if the target's row is still at `version`; on PostgreSQL also only if its
-    fields still hold the values in `as_read` and `attributes` (read with their fingerprints)
-    are still the only data attributes of their names, unchanged. Otherwise store nothing and
-    answer False. Sets the outbox row's id."""
+    """Store the new values of `columns` (by field name), the keys each of `merges` sets and
+    removes in its JSON column, the outbox row and the history rows, if `target`'s row is still
+    at `version` and, when `revision` is given, the definitions still at that revision (on
+    PostgreSQL). Otherwise store nothing and answer False. With nothing to change in the row,
+    only the history rows are stored, on the same condition. Sets the outbox row's id.
+
+    `target` must hold its row as stored at `version` where the JSON merges are worked out in
+    Python (SQLite); on PostgreSQL they are merged into the row's own values."""
     if connection.vendor == "postgresql":
         # Inside a caller's transaction, a savepoint keeps a failed write from aborting it.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             return _write_in_one_statement(
-                target, version, as_read, attributes, columns, outbox, history
+                target, version, revision, columns, merges, outbox, history
             )
-    if as_read is not None or attributes is not None:
-        raise ValueError("Only PostgreSQL checks values and data attributes as read.")
+    if revision is not None:
+        raise ValueError("Only PostgreSQL keeps a revision of the data attribute definitions.")
     model = type(target)
     # No savepoint of its own: an error here is the whole write's error.
     with transaction.atomic(savepoint=False):
-        values = {name: getattr(target, model._meta.get_field(name).attname) for name in columns}
-        if not model._default_manager.filter(pk=target.pk, version=version).update(**values):
+        values = dict(columns)
+        for name, (put, remove) in merges.items():
+            stored = getattr(target, model._meta.get_field(name).attname)
+            values[name] = {k: v for k, v in stored.items() if k not in remove} | put
+        current = model._default_manager.filter(pk=target.pk, version=version)
+        if not (current.update(**values) if values else current.exists()):
             return False
-        outbox.save(force_insert=True)
+        if outbox is not None:
+            outbox.save(force_insert=True)
         AttributeChange.objects.bulk_create(history)
     return True
 
 
-def _write_in_one_statement(target, version, as_read, attributes, columns, outbox, history):
+def _write_in_one_statement(target, version, revision, columns, merges, outbox, history):
     quote = connection.ops.quote_name
     meta = type(target)._meta
     assignments, params = [], []
-    for name in columns:
+    for name, value in columns.items():
         field = meta.get_field(name)
         assignments.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(getattr(target, field.attname), connection))
+        params.append(field.get_db_prep_save(value, connection))
+    for name, (put, remove) in merges.items():
+        field = meta.get_field(name)
+        merged = quote(field.column)
+        if remove:
+            merged = f"({merged} - %s::text[])"
+            params.append(list(remove))
+        if put:
+            merged = f"{merged} || %s::jsonb"
+            params.append(field.get_db_prep_save(put, connection))
+        assignments.append(f"{quote(field.column)} = {merged}")
     pk, version_column = quote(meta.pk.column), quote(meta.get_field("version").column)
     conditions = f"{pk} = %s AND {version_column} = %s"
     params += [target.pk, version]
-    for name, value in (as_read or {}).items():
-        field = meta.get_field(name)
-        conditions += f" AND {quote(field.column)} IS NOT DISTINCT FROM %s"
-        params.append(field.get_db_prep_value(value, connection))
-    if attributes is not None:
-        # The attributes of these names now, as a set of fingerprints: a changed, deleted or
-        # newly made one (of a name that was unknown) makes it differ. Ordered bytewise, as
-        # Python sorts, whatever the database's collation.
-        names = sorted({a.name for a in attributes})
-        conditions += (
-            ' AND (SELECT array_agg(md5(d::text) ORDER BY md5(d::text) COLLATE "C") '
-            f"FROM {quote(DataAttribute._meta.db_table)} AS d "
-            f"WHERE d.model = %s AND d.name IN ({', '.join(['%s'] * len(names))})) = %s"
-        )
-        params += [type(target).attribute_model, *names, sorted(a.fingerprint for a in attributes)]
-    parts = [
-        f"written AS (UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "
-        f"WHERE {conditions} RETURNING {pk})"
-    ]
-    outbox_sql, outbox_params = _insert_after_write(AttributeOutbox, [outbox], returning=True)
-    parts.append(f"outbox AS ({outbox_sql})")
-    params += outbox_params
+    if revision is not None:
+        conditions += f" AND {DEFINITIONS_REVISION} = %s"
+        params.append(revision)
+    table = quote(meta.db_table)
+    if assignments:
+        written = f"UPDATE {table} SET {', '.join(assignments)} WHERE {conditions} RETURNING {pk}"
+    else:  # nothing changes in the row: still only on the row (and definitions) as worked out
+        written = f"SELECT {pk} FROM {table} WHERE {conditions}"
+    parts = [f"written AS ({written})"]
+    outbox_id = "NULL"
+    if outbox is not None:
+        outbox_sql, outbox_params = _insert_after_write(AttributeOutbox, [outbox], returning=True)
+        parts.append(f"outbox AS ({outbox_sql})")
+        params += outbox_params
+        outbox_id = "(SELECT id FROM outbox)"
     if history:
         history_sql, history_params = _insert_after_write(AttributeChange, history)
         parts.append(f"history AS ({history_sql})")
         params += history_params
-    sql = f"WITH {', '.join(parts)} SELECT EXISTS (SELECT 1 FROM written), (SELECT id FROM outbox)"
+    sql = f"WITH {', '.join(parts)} SELECT EXISTS (SELECT 1 FROM written), {outbox_id}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         written, outbox_id = cursor.fetchone()
-    if written:
+    if written and outbox is not None:
         outbox.pk = outbox_id
     return written
 

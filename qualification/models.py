@@ -270,7 +270,11 @@ class AttributeTarget(models.Model):
     custom values live in `custom_attributes` in their canonical typed form. Beside the values,
     `attribute_provenance` keeps the latest source, actor and time per attribute, so the panel can
     say where a value came from without reading history. Only `qualification.services` writes
-    any of these.
+    any of these, and every change to them moves `version` on.
+
+    `attributes_as_stored` says whether the instance holds that state as its row stored it at
+    its `version`: the write path then works a write out on the instance instead of reading the
+    row again (`qualification.services.apply`).
     """
 
     attribute_model: str = ""
@@ -286,14 +290,37 @@ class AttributeTarget(models.Model):
     class Meta:
         abstract = True
 
+    def __setattr__(self, name: str, value) -> None:
+        # An attribute field set after the row was read (a form filling the instance in, say):
+        # the instance may no longer hold what the row holds.
+        if _AS_STORED in self.__dict__ and name in _attribute_attnames(type(self)):
+            del self.__dict__[_AS_STORED]
+        _model_setattr(self, name, value)
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # The row as read, whatever the instance's fields are set to later (a form fills them
-        # in before saving): `attributes_apply` may work a write out on this state instead of
-        # reading the row again, and stores it only if the row still holds what it read.
-        instance.stored_state = (tuple(field_names), tuple(values))
+        if len(values) == len(cls._meta.concrete_fields):  # nothing deferred
+            instance.__dict__[_AS_STORED] = True
         return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using, fields, from_queryset)
+        if fields is None and not self.get_deferred_fields():
+            self.__dict__[_AS_STORED] = True
+
+    @property
+    def attributes_as_stored(self) -> bool:
+        """True while the instance's attribute state (its standard attribute columns,
+        `custom_attributes`, `attribute_provenance` and `version`) is what its row held at that
+        version: since it was read whole, or refreshed whole, or since the write path stored
+        it, nothing has set any of those fields."""
+        return _AS_STORED in self.__dict__
+
+    def mark_attributes_as_stored(self) -> None:
+        """For the write path only, right after it stored the instance's attribute state (or
+        copied in what it stored)."""
+        self.__dict__[_AS_STORED] = True
 
     @classmethod
     def attribute_column(cls, attribute: DataAttribute) -> models.Field:
@@ -314,3 +341,21 @@ class AttributeTarget(models.Model):
             column = self.attribute_column(attribute)
             return to_canonical(attribute.data_type, getattr(self, column.attname))
         return self.custom_attributes.get(attribute.name)
+
+
+_AS_STORED = "_attributes_as_stored"
+# Model's own __setattr__, called directly rather than through super(): Django builds every
+# instance it reads by setting each field, and a super() call per field doubled that cost.
+_model_setattr = models.Model.__setattr__
+_attnames: dict[type, frozenset[str]] = {}
+
+
+def _attribute_attnames(model: type[AttributeTarget]) -> frozenset[str]:
+    names = _attnames.get(model)
+    if names is None:
+        columns = [
+            model._meta.get_field(f).attname for f in model.standard_attribute_fields.values()
+        ]
+        names = frozenset([*columns, "custom_attributes", "attribute_provenance", "version"])
+        _attnames[model] = names
+    return names

@@ -1,11 +1,55 @@
 """`attributes_apply`: THE write path for attribute values of contacts and companies.
 
 It applies each value by its attribute's write policy and precedence, refuses stale edits,
-records one history row per applied, skipped or rejected value, bumps the target's version
-and, in the same transaction, writes the outbox row that hands the change to the hooks.
+records one history row per applied, skipped or rejected value, and stores the change with the
+outbox row that hands it to the hooks, all or nothing. How it stores a write, and the rules
+that make that safe:
+
+1. A target's attribute state is its standard attribute columns, `custom_attributes` and
+   `attribute_provenance`. Only this module changes it (DESIGN §4), and every change moves the
+   target's `version` on, provenance-only ones included (an app value kept pending under a
+   manual edit, a teammate confirming the app's value, a re-sync); `services.targets` moves it
+   for changes that are not values. So a version names one attribute state of its row. A
+   foreign key the database could empty when what it points at is deleted would move no
+   version (a contact's owner is PROTECT for that reason), so a write naming a foreign-key
+   column takes the locked path anyway.
+2. All data attribute definitions share one revision, which a database trigger moves on in the
+   same transaction as any change to any of them, by whatever path (migration
+   0007_definitions_revision). It comes from a sequence, so a revision names one state of the
+   definitions, even across rollbacks. Each process keeps the definitions it read with the
+   revision they were read at (`validation.attribute_definitions`).
+3. The fast path, on PostgreSQL: the write is worked out on the caller's instance with the kept
+   definitions, then stored by one statement (`commit.write_if_current`), a compare-and-swap:
+   UPDATE ... WHERE pk = %s AND version = %s AND <definitions revision> = %s, the history and
+   outbox INSERTs reading from the UPDATE's result. By 1 and 2 it stores onto exactly the state
+   it was worked out on, or stores nothing. A write that changes nothing in the row (values
+   already held, or only rejections to record) is checked the same way, by a SELECT.
+4. For that the instance must hold its row's attribute state as stored at its version
+   (`AttributeTarget.attributes_as_stored`): an instance read or refreshed whole from the
+   database does, and so does one this module has just written; setting any of its attribute
+   fields (a form filling it in) ends that until the next of those. Only the values and the
+   provenance of the attributes the write names are read from the instance, and only their
+   keys are written to the JSON columns (merged into the row's own values by the statement),
+   so nothing else the instance holds is ever stored.
+5. The locked path, taken when the fast path cannot be (SQLite, which serialises writers
+   anyway; an instance not as stored; a column excepted in 1) or stored nothing (the row or a
+   definition changed meanwhile): read the definitions now, lock the row (SELECT ... FOR
+   UPDATE), work the write out on it and store it the same way. Nothing changes a locked row,
+   and the definitions used were current during the call. A stale edit found on the instance
+   is decided again this way, on the row as it is now; a value refused by kept definitions is
+   refused only if the definitions read now refuse it too.
+6. Every write that moves the version writes an outbox row in the same statement, naming the
+   values it changed (none for a provenance-only change), so the hooks and the contact list's
+   record of the version it shows follow every change.
+7. Left to the callers: change `custom_attributes` and `attribute_provenance` only by assigning
+   a new dict (as this module does), never in place. An instance cannot notice a change in
+   place, and the write would take a key it names for the stored value (other keys are safe).
+
+After either path the caller's instance holds what was stored, and may write again at once.
 """
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +60,7 @@ from django.utils.dateparse import parse_datetime
 from core.request_context import request_id_var
 from core.write_guard import service
 
-from ..commit import write_if_current
+from ..commit import Merge, write_if_current
 from ..models import AttributeChange, AttributeTarget, DataAttribute, DataType, Outcome, Precedence
 from ..outbox.enqueue import enqueue_delivery
 from ..outbox.rows import outbox_row
@@ -29,10 +73,10 @@ from ..results import (
     ValueChange,
 )
 from ..sources import LENIENT_SOURCES, MANUAL_SOURCES, Actor, Source, policy_field
-from ..values import Canonical, to_column
+from ..values import to_column
 from .validation import (
     REJECTED_ROWS_MAX,
-    attributes_seen,
+    attribute_definitions,
     storable,
     values_parse,
 )
@@ -70,21 +114,7 @@ def attributes_conflicts(
     return _conflicts(target, target.attribute_provenance, attributes, expected)
 
 
-def _write_value(target: AttributeTarget, attribute: DataAttribute, value: Canonical) -> str:
-    """Set the value on `target` and return the name of the column that changed."""
-    if attribute.is_standard:
-        column = type(target).attribute_column(attribute)
-        setattr(target, column.attname, to_column(attribute.data_type, value))
-        return column.name
-    # A new dict, never a change in place: the one read may still be needed as it was read.
-    custom = {k: v for k, v in target.custom_attributes.items() if k != attribute.name}
-    if value is not None:
-        custom[attribute.name] = value
-    target.custom_attributes = custom
-    return "custom_attributes"
-
-
-def _same(old: Canonical, new: Canonical, data_type: str) -> bool:
+def _same(old, new, data_type: str) -> bool:
     if data_type == DataType.DATETIME and old is not None and new is not None:
         return parse_datetime(str(old)) == parse_datetime(str(new))
     return old == new and type(old) is type(new)
@@ -115,136 +145,134 @@ def attributes_apply(
     if not values:
         return ApplyResult(version=target.version)
 
-    def plan(current: AttributeTarget, parse: tuple) -> _Plan:
-        return _plan(current, *parse, source, actor, expected, request_id, reason)
+    def parse(kept: bool) -> tuple[int | None, tuple]:
+        definitions = attribute_definitions(model_cls.attribute_model, list(values), kept=kept)
+        parsed = values_parse(model_cls, values, source, definitions.attributes)
+        if parsed[2] and source not in LENIENT_SOURCES:
+            if definitions.kept:
+                return parse(kept=False)  # refused only on definitions read now
+            raise AttributeWriteError(parsed[2])
+        return definitions.revision, parsed
 
-    # Optimistically, on the row as the caller read it and the data attributes as this
-    # process last read them: stored only if none of them changed since, checked in the
-    # writing statement (PostgreSQL). A problem or a conflict found that way is decided again
-    # on what is read now, as is the write if anything did change.
-    if (snapshot := _working_copy(target)) is not None:
-        seen = attributes_seen(model_cls.attribute_model, list(values))
-        parse = values_parse(model_cls, values, source, seen)
-        if not parse[2]:
-            try:
-                optimistic = plan(snapshot, parse)
-            except StaleWriteError:
-                optimistic = None  # said on what is read now, with its current values
-            if optimistic and _store(
-                optimistic, snapshot, locked=False, attributes=list(seen.values())
-            ):
-                _copy_attribute_state(snapshot, target)
-                return optimistic.result
+    def plan(current: AttributeTarget, parsed: tuple) -> _Plan:
+        return _plan(current, *parsed, source, actor, expected, request_id, reason)
 
-    parse = values_parse(model_cls, values, source)
-    if parse[2] and source not in LENIENT_SOURCES:
-        raise AttributeWriteError(parse[2])
+    if (
+        connection.vendor == "postgresql"
+        and target.attributes_as_stored
+        and not _columns_nulled_by_database(model_cls).intersection(values)
+    ):
+        revision, parsed = parse(kept=True)
+        try:
+            fast = plan(target, parsed)
+        except StaleWriteError:
+            fast = None  # said on the locked row, with its current values
+        if fast is not None and _store(fast, target, revision=revision):
+            return fast.result
+
+    _, parsed = parse(kept=False)
     with transaction.atomic():
         current = model_cls._default_manager.select_for_update().get(pk=target.pk)
-        stored = plan(current, parse)
-        if not _store(stored, current, locked=True):  # cannot happen under the row's lock
+        slow = plan(current, parsed)
+        if not _store(slow, current, locked=True):  # cannot fail under the row's lock
             raise DatabaseError(f"{model_cls.__name__} {target.pk} changed under its lock.")
     _copy_attribute_state(current, target)
-    return stored.result
+    return slow.result
+
+
+@functools.cache
+def _columns_nulled_by_database(model_cls: type[AttributeTarget]) -> frozenset[str]:
+    """The standard attributes whose columns the database may change without a new version
+    (rule 1): foreign keys."""
+    return frozenset(
+        name
+        for name, field_name in model_cls.standard_attribute_fields.items()
+        if model_cls._meta.get_field(field_name).is_relation
+    )
 
 
 @dataclass
 class _Plan:
-    """What a write does to one state of its target, worked out before anything is stored."""
+    """What a write does to one attribute state of its target, worked out before anything is
+    stored, and without changing the instance it was worked out on."""
 
     result: ApplyResult
-    old_version: int
-    changed_columns: set[str]
-    provenance_changed: bool
-    history: list[AttributeChange]
+    version: int  # the version of the state it was worked out on
     source: str
     now: datetime
-    # What the plan rests on, as it read it: the provenance and every column it read values
-    # from. The optimistic path stores only if the row still holds exactly this.
-    as_read: dict[str, Any]
+    columns: dict[str, Any] = field(default_factory=dict)  # by field name
+    custom: Merge = field(default_factory=lambda: ({}, []))
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)  # entries it sets
+    history: list[AttributeChange] = field(default_factory=list)
+
+    @property
+    def changes_row(self) -> bool:
+        return bool(self.provenance)  # every value written comes with its provenance
 
 
-def _working_copy(target: AttributeTarget) -> AttributeTarget | None:
-    """A new instance holding the target's row as it was read, to work a write out on
-    without reading it again; None if the instance was never read whole."""
-    stored = getattr(target, "stored_state", None)
-    model_cls = type(target)
-    # PostgreSQL only: there the check that the row is unchanged and the write are one
-    # statement. SQLite serialises writers anyway, and takes the locked path.
-    if (
-        stored is None
-        or connection.vendor != "postgresql"
-        or len(stored[0]) != len(model_cls._meta.concrete_fields)
-    ):
-        return None
-    return model_cls.from_db(target._state.db, *stored)
+def _history_row(target, attribute, name, old, new, outcome, why, source, actor, request_id, now):
+    """One history row; its `target_version` is set once the version after the write is known."""
+    return AttributeChange(
+        target_type=type(target).attribute_model,
+        target_id=target.pk,
+        attribute=attribute,
+        attribute_name=name,
+        old_value=old,
+        new_value=new,
+        outcome=outcome,
+        reason=why[:500],
+        source=source,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label[:200],
+        request_id=request_id[:64],
+        created_at=now,
+    )
 
 
 def _plan(current, attributes, parsed, problems, source, actor, expected, request_id, reason):
-    """Apply the parsed values to `current` (in memory) by precedence and write policy."""
+    """Apply the parsed values to the attribute state `current` holds, by precedence and write
+    policy; reads only the values and provenance of the attributes named."""
     model_cls = type(current)
-    as_read = {"attribute_provenance": current.attribute_provenance}
-    for attribute, _ in parsed.values():
-        if attribute.is_standard:
-            column = model_cls.attribute_column(attribute)
-            as_read[column.name] = getattr(current, column.attname)
-        else:
-            as_read["custom_attributes"] = current.custom_attributes
-    provenance = dict(current.attribute_provenance)
+    stored_provenance = current.attribute_provenance
     if expected is not None:
-        conflicts = _conflicts(current, provenance, (a for a, _ in parsed.values()), expected)
+        conflicts = _conflicts(
+            current, stored_provenance, (a for a, _ in parsed.values()), expected
+        )
         if conflicts:
             raise StaleWriteError(conflicts)
 
     now = timezone.now()
-    old_version = current.version
-    new_version = old_version + 1
-    result = ApplyResult(version=old_version, rejected=problems)
-    changed_columns: set[str] = set()
-    history: list[AttributeChange] = []
+    new_version = current.version + 1
+    plan = _Plan(
+        ApplyResult(version=current.version, rejected=problems), current.version, source, now
+    )
+    result = plan.result
 
     def record(attribute, name, old, new, outcome, why=""):
-        history.append(
-            AttributeChange(
-                target_type=model_cls.attribute_model,
-                target_id=current.pk,
-                attribute=attribute,
-                attribute_name=name,
-                old_value=old,
-                new_value=new,
-                outcome=outcome,
-                reason=why[:500],
-                source=source,
-                actor_kind=actor.kind,
-                actor_id=actor.id,
-                actor_label=actor.label[:200],
-                request_id=request_id[:64],
-                target_version=new_version,
-                created_at=now,
-            )
+        row = _history_row(
+            current, attribute, name, old, new, outcome, why, source, actor, request_id, now
         )
+        plan.history.append(row)
 
-    provenance_changed = False
     for name, (attribute, new) in parsed.items():
         old = current.attribute_value(attribute)
-        held = provenance.get(name) or {}
+        held = stored_provenance.get(name) or {}
         manual_wins = attribute.precedence == Precedence.MANUAL_WINS
         if _same(old, new, attribute.data_type):
             if manual_wins and source in MANUAL_SOURCES and held and not held.get("locked"):
                 # A teammate confirming the app's value makes it theirs: it now holds.
-                provenance[name] = {
+                plan.provenance[name] = {
                     **_provenance(source, actor, now, held["version"]),
                     "locked": True,
                 }
-                provenance_changed = True
             result.unchanged.append(name)
             continue
         if manual_wins and held.get("locked") and source not in MANUAL_SOURCES:
             result.skipped.append(ValueChange(name, old, new))
             if held.get("pending") != new or held.get("pending_source") != source:
                 # Record each new app value once, not every time the app resends it.
-                provenance[name] = {**held, "pending": new, "pending_source": source}
-                provenance_changed = True
+                plan.provenance[name] = {**held, "pending": new, "pending_source": source}
                 record(
                     attribute,
                     name,
@@ -255,8 +283,14 @@ def _plan(current, attributes, parsed, problems, source, actor, expected, reques
                     "re-sync to take the app's value.",
                 )
             continue
-        changed_columns.add(_write_value(current, attribute, new))
-        provenance[name] = {
+        if attribute.is_standard:
+            column = model_cls.attribute_column(attribute)
+            plan.columns[column.name] = to_column(attribute.data_type, new)
+        elif new is None:
+            plan.custom[1].append(name)
+        else:
+            plan.custom[0][name] = new
+        plan.provenance[name] = {
             **_provenance(source, actor, now, new_version),
             "locked": manual_wins and source in MANUAL_SOURCES,
         }
@@ -275,65 +309,57 @@ def _plan(current, attributes, parsed, problems, source, actor, expected, reques
             storable(problem.message),
         )
 
-    if provenance_changed or result.applied:
-        current.attribute_provenance = provenance
-    if result.applied:
-        current.version = new_version
-        result.version = new_version
-        if any(f.name == "updated_at" for f in model_cls._meta.concrete_fields):
-            current.updated_at = now
-            changed_columns.add("updated_at")
-    else:
-        for row in history:
-            row.target_version = old_version
-    return _Plan(
-        result,
-        old_version,
-        changed_columns,
-        provenance_changed,
-        history,
-        source,
-        now,
-        as_read=as_read,
-    )
+    if plan.changes_row:
+        plan.columns["version"] = result.version = new_version
+        if result.applied and any(f.name == "updated_at" for f in model_cls._meta.concrete_fields):
+            plan.columns["updated_at"] = now
+    for row in plan.history:
+        row.target_version = result.version
+    return plan
 
 
 def _store(
-    plan: _Plan,
-    current: AttributeTarget,
-    *,
-    locked: bool,
-    attributes: list[DataAttribute] | None = None,
+    plan: _Plan, target: AttributeTarget, *, revision: int | None = None, locked: bool = False
 ) -> bool:
-    """Store what `plan` did to `current`; False (nothing stored) if the row, or one of the
-    `attributes` the plan used (when given), changed since it was read. `locked`: the caller
-    holds the row's lock, so the row cannot have."""
-    if plan.result.applied:
-        names = [c.attribute for c in plan.result.applied]
-        outbox = outbox_row(current, names, plan.source, plan.now)
-        columns = sorted(plan.changed_columns | {"attribute_provenance", "version"})
-        if not write_if_current(
-            target=current,
-            # Every write of values bumps the version, but not everything that changes a row
-            # does (a held value's pending app value, an owner's account deleted): the values
-            # the plan read must be as read, too.
-            version=plan.old_version,
-            as_read=None if locked else plan.as_read,
-            attributes=attributes,
-            columns=columns,
-            outbox=outbox,
-            history=plan.history,
-        ):
-            return False
-        transaction.on_commit(lambda: enqueue_delivery(outbox.pk))
+    """Store what `plan` does, if `target`'s row is still at the version the plan was worked
+    out on (and the definitions at `revision`, when given), then bring `target` up to date
+    with it; False if nothing was stored. `target` holds its row as stored at that version;
+    `locked`: under the row's lock, where a write that stores nothing need not check it."""
+    if locked and not (plan.changes_row or plan.history):
         return True
-    if not locked:
-        # Nothing to store with the check that the row is as read, so the outcome may rest on
-        # an outdated row: work it out again on the locked one.
+    outbox = None
+    if plan.changes_row:
+        outbox = outbox_row(
+            target, [c.attribute for c in plan.result.applied], plan.source, plan.now
+        )
+        outbox.target_version = plan.result.version  # the instance still holds the version read
+    merges = {
+        name: (put, remove)
+        for name, (put, remove) in [
+            ("custom_attributes", plan.custom),
+            ("attribute_provenance", (plan.provenance, [])),
+        ]
+        if put or remove
+    }
+    if not write_if_current(
+        target=target,
+        version=plan.version,
+        revision=revision,
+        columns=plan.columns,
+        merges=merges,
+        outbox=outbox,
+        history=plan.history,
+    ):
         return False
-    if plan.provenance_changed:
-        current.save(update_fields=["attribute_provenance"])
-    AttributeChange.objects.bulk_create(plan.history)
+    if outbox is not None:
+        transaction.on_commit(lambda: enqueue_delivery(outbox.pk))
+    meta = type(target)._meta
+    for name, value in plan.columns.items():
+        setattr(target, meta.get_field(name).attname, value)
+    for name, (put, remove) in merges.items():
+        stored = getattr(target, name)
+        setattr(target, name, {k: v for k, v in stored.items() if k not in remove} | put)
+    target.mark_attributes_as_stored()
     return True
 
 
@@ -348,9 +374,7 @@ def _copy_attribute_state(source: AttributeTarget, target: AttributeTarget) -> N
         setattr(target, name, getattr(source, name))
     if hasattr(source, "updated_at"):
         target.updated_at = source.updated_at
-    # What the row now holds, as if read again, for the next write on this instance.
-    names = [f.attname for f in type(source)._meta.concrete_fields]
-    target.stored_state = (tuple(names), tuple(getattr(source, name) for name in names))
+    target.mark_attributes_as_stored()
 
 
 @service
@@ -369,31 +393,33 @@ def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any"
         if not held or not held.get("locked"):
             _copy_attribute_state(current, target)
             return ApplyResult(version=current.version)
-        provenance = dict(current.attribute_provenance)
-        provenance[name] = {**held, "locked": False}
-        current.attribute_provenance = provenance
-        current.save(update_fields=["attribute_provenance"])
         # The teammate's re-sync is history of its own, whether or not the app's value then
-        # changes anything.
+        # changes anything; releasing the hold is a change of the row, so its version moves.
         attribute = DataAttribute.objects.get(model=model_cls.attribute_model, name=name)
         value = current.attribute_value(attribute)
-        AttributeChange.objects.create(
-            target_type=model_cls.attribute_model,
-            target_id=current.pk,
-            attribute=attribute,
-            attribute_name=name,
-            old_value=value,
-            new_value=value,
-            outcome=Outcome.RELEASED,
-            reason="The manual edit no longer holds the value; the app's values apply again.",
-            source=Source.QUALIFICATION,
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            actor_label=actor.label[:200],
-            request_id=request_id_var.get()[:64],
-            target_version=current.version,
-            created_at=timezone.now(),
+        now = timezone.now()
+        release = _Plan(
+            ApplyResult(version=current.version + 1), current.version, Source.QUALIFICATION, now
         )
+        release.provenance[name] = {**held, "locked": False}
+        release.columns["version"] = release.result.version
+        row = _history_row(
+            current,
+            attribute,
+            name,
+            value,
+            value,
+            Outcome.RELEASED,
+            "The manual edit no longer holds the value; the app's values apply again.",
+            Source.QUALIFICATION,
+            actor,
+            request_id_var.get(),
+            now,
+        )
+        row.target_version = release.result.version
+        release.history.append(row)
+        if not _store(release, current, locked=True):  # cannot fail under the row's lock
+            raise DatabaseError(f"{model_cls.__name__} {target.pk} changed under its lock.")
         waiting = (
             AttributeChange.objects.filter(
                 target_type=model_cls.attribute_model,
@@ -405,15 +431,14 @@ def attribute_resync(*, target: AttributeTarget, name: str, actor: "Actor | Any"
             .order_by("-created_at", "-id")
             .first()
         )
-        if waiting is None:
-            _copy_attribute_state(current, target)
-            return ApplyResult(version=current.version)
-        result = attributes_apply(
-            target=current,
-            values={name: waiting.new_value},
-            source=waiting.source,
-            actor=Actor(waiting.actor_kind, waiting.actor_id, waiting.actor_label),
-            reason=f"Re-synced by {actor.label}",
-        )
+        result = release.result
+        if waiting is not None:
+            result = attributes_apply(
+                target=current,
+                values={name: waiting.new_value},
+                source=waiting.source,
+                actor=Actor(waiting.actor_kind, waiting.actor_id, waiting.actor_label),
+                reason=f"Re-synced by {actor.label}",
+            )
     _copy_attribute_state(current, target)
     return result

@@ -1,17 +1,19 @@
 """Values checked against their data attributes before anything is written: known, not
 archived, writable by the source, parsed into their canonical form and fit for their column.
 
-The data attributes a process last read are kept (`_seen_attributes`) so a write need not
-read them again; the write that uses them checks, in its own statement, that they are still
-as read (`qualification.commit`).
+On PostgreSQL the data attributes a process read are kept, with the one revision of all
+definitions they were read at (`attribute_definitions`), so a write need not read them again;
+the write that uses them checks, in its own statement, that the revision is unchanged
+(`qualification.commit`).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 
-from ..commit import FINGERPRINT_COLUMN
+from ..commit import DEFINITIONS_REVISION
 from ..models import AttributeTarget, DataAttribute
 from ..results import AttributeProblem
 from ..sources import policy_field, source_label
@@ -98,49 +100,71 @@ def _check_column(column: models.Field, value: Canonical, attribute: DataAttribu
     return ""
 
 
-def _attributes_named(model: str, names: list[str]) -> dict[str, DataAttribute]:
-    """The data attributes of `model` with these names, read now (as plain SQL: every write
-    runs this, and built through the ORM it costs twice the CPU). On PostgreSQL each comes
-    with its row's fingerprint and is kept for `attributes_seen`."""
-    if not names:
-        return {}
-    fingerprinted = connection.vendor == "postgresql"
-    found = {
-        a.name: a
-        for a in DataAttribute.objects.raw(
-            f"SELECT d.*{FINGERPRINT_COLUMN if fingerprinted else ''} "  # noqa: S608
-            f"FROM {DataAttribute._meta.db_table} AS d "
-            f"WHERE model = %s AND name IN ({', '.join(['%s'] * len(names))})",
-            [model, *names],
-        )
-    }
-    if fingerprinted:
-        for name in names:
-            if name in found:
-                _seen_attributes[model, name] = found[name]
-            else:
-                _seen_attributes.pop((model, name), None)
-    return found
+@dataclass(frozen=True)
+class Definitions:
+    """Data attributes by name, as of `revision` of all definitions (None on SQLite, which
+    keeps none); `kept`: taken from what this process read earlier, not read now."""
+
+    attributes: dict[str, DataAttribute]
+    revision: int | None
+    kept: bool
 
 
-# The data attributes this process last read, by model and name, each with its row's
-# fingerprint. A write may be worked out with them instead of reading them again: it is stored
-# only if the rows still have these fingerprints, checked in the writing statement itself
-# (`qualification.commit`), so a definition changed anywhere meanwhile is never used to store.
-_seen_attributes: dict[tuple[str, str], DataAttribute] = {}
+# The data attributes this process read, by model and name, all as of one revision of the
+# definitions: a write may use them instead of reading them again, and is stored only if the
+# definitions are still at that revision (checked in the writing statement), so a definition
+# changed anywhere meanwhile is never used to store. Replaced whole, never changed in place, so
+# a thread always sees attributes and revision that go together. Names that are not data
+# attributes are not kept (anyone can send any name through the messenger): a write naming one
+# reads them all.
+_kept: tuple[int | None, dict[tuple[str, str], DataAttribute]] = (None, {})
 
 
 def forget_seen_attributes() -> None:
     """Forget every data attribute read so far, as a new process would (tests start so)."""
-    _seen_attributes.clear()
+    global _kept
+    _kept = (None, {})
 
 
-def attributes_seen(model: str, names: list[str]) -> dict[str, DataAttribute]:
-    """The data attributes with these names as last read here; the ones never read, now."""
-    seen = {n: a for n in names if (a := _seen_attributes.get((model, n))) is not None}
-    if len(seen) < len(names):
-        seen.update(_attributes_named(model, [n for n in names if n not in seen]))
-    return seen
+def attribute_definitions(model: str, names: list[str], *, kept: bool) -> Definitions:
+    """The data attributes of `model` with these names: those kept if `kept` and all of them
+    are, else read now."""
+    revision, attributes = _kept
+    if kept and revision is not None:
+        found = {n: a for n in names if (a := attributes.get((model, n))) is not None}
+        if len(found) == len(names):
+            return Definitions(found, revision, kept=True)
+    return _definitions_read(model, names)
+
+
+def _definitions_read(model: str, names: list[str]) -> Definitions:
+    """Read now (as plain SQL: every write runs this, and built through the ORM it costs twice
+    the CPU), on PostgreSQL with the definitions' revision from the same snapshot."""
+    global _kept
+    if not names:
+        return Definitions({}, None, kept=False)
+    table = DataAttribute._meta.db_table
+    match = f"d.model = %s AND d.name IN ({', '.join(['%s'] * len(names))})"
+    if connection.vendor != "postgresql":
+        rows = DataAttribute.objects.raw(
+            f"SELECT d.* FROM {table} AS d WHERE {match}",  # noqa: S608
+            [model, *names],
+        )
+        return Definitions({a.name: a for a in rows}, None, kept=False)
+    # One row even when no name matches, to carry the revision.
+    rows = list(
+        DataAttribute.objects.raw(
+            f"SELECT d.*, {DEFINITIONS_REVISION} AS definitions_revision "  # noqa: S608
+            f"FROM (SELECT 1) AS one LEFT JOIN {table} AS d ON {match}",
+            [model, *names],
+        )
+    )
+    revision = rows[0].definitions_revision
+    found = {a.name: a for a in rows if a.pk is not None}
+    kept_revision, kept_attributes = _kept
+    read = {(model, name): attribute for name, attribute in found.items()}
+    _kept = (revision, kept_attributes | read if revision == kept_revision else read)
+    return Definitions(found, revision, kept=False)
 
 
 def values_parse(
@@ -152,7 +176,7 @@ def values_parse(
     dict[str, DataAttribute], dict[str, tuple[DataAttribute, Canonical]], list[AttributeProblem]
 ]:
     if attributes is None:
-        attributes = _attributes_named(model_cls.attribute_model, list(values))
+        attributes = _definitions_read(model_cls.attribute_model, list(values)).attributes
     parsed: dict[str, tuple[DataAttribute, Canonical]] = {}
     problems: list[AttributeProblem] = []
     for name, raw in values.items():

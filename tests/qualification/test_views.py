@@ -213,14 +213,20 @@ def test_inline_save_query_count_is_constant(client, agent, contact, django_asse
         version += 1
 
     # session, user, 2 permission lookups; target, attribute; then the write path: on
-    # PostgreSQL the data attribute (once per process) and one statement (update, outbox and
-    # history, checking the attribute is as read); on SQLite the attributes, savepoint, lock,
-    # update, outbox, history, release.
+    # PostgreSQL the data attributes (once per process and per change to any definition) and
+    # one statement (update, outbox and history, checking the row's version and the
+    # definitions' revision); on SQLite the attributes, savepoint, lock, update, outbox,
+    # history, release.
     timed_save("Gold", 8 if on_postgresql else 13)
+    timed_save("Bronze", 7 if on_postgresql else 13)
+    ContactFactory.create_batch(5)
     for i in range(30):
         DataAttributeFactory(name=f"extra_{i}")
-    ContactFactory.create_batch(5)
-    timed_save("Silver", 7 if on_postgresql else 13)
+    # The definitions changed since this process read them: the one statement stores nothing,
+    # and the write is made on the locked row with the definitions read again (the attributes,
+    # then begin, lock, savepoint, the statement, release, commit); after that, as before.
+    timed_save("Silver", 14 if on_postgresql else 13)
+    timed_save("Gold", 7 if on_postgresql else 13)
 
 
 def test_long_history_pages_instead_of_failing(client, agent, contact):
