@@ -47,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this benchmark on PostgreSQL (set DATABASE_URL).")
-    with throwaway_database("switchboard_bench_list"):
+    with throwaway_database("bench_list"):
         print(environment_line())
         load_rows(args.rows)
         time_pages(args.requests, args.rows)
