@@ -42,16 +42,12 @@ def _migration_data(request):
 def _fresh_process_state():
     """Each test starts as a fresh process would: having read no data attribute yet (what a
     process keeps is checked before every use, but a stale entry costs a second attempt, and
-    query counts would depend on which test ran first), and having seen no delivery mark (a
-    test's worker must not be trusted to take another test's rows)."""
-    from qualification.outbox.enqueue import forget_delivery_mark
+    query counts would depend on which test ran first), and with an empty Celery queue (tasks
+    an earlier test queued and no worker ran are not this test's)."""
     from qualification.services.validation import forget_seen_attributes
 
     forget_seen_attributes()
-    forget_delivery_mark()
     if ON_REDIS:
-        # Nor do earlier tests' leftovers: tasks they queued and no worker ran (a delivery
-        # lingers before it stops, so a worker stopped early leaves some).
         from config.celery import app
 
         app.control.purge()
@@ -69,8 +65,9 @@ def _clean_redis():
 
 @pytest.fixture
 def start_celery_worker(django_db_blocker):
-    """Start a real Celery worker thread on the real Redis broker, when the test says so:
-    `with start_celery_worker(): ...`. Tests that need "the worker is down" simply start it
+    """Start a real Celery worker on the real Redis broker, when the test says so:
+    `with start_celery_worker(): ...`, its tasks run by `concurrency` threads, each with a
+    database connection of its own. Tests that need "the worker is down" simply start it
     later."""
     from contextlib import contextmanager
 
@@ -79,10 +76,12 @@ def start_celery_worker(django_db_blocker):
     from config.celery import app
 
     @contextmanager
-    def running():
+    def running(concurrency: int = 1):
         with (
             django_db_blocker.unblock(),
-            start_worker(app, pool="threads", concurrency=1, perform_ping_check=False) as worker,
+            start_worker(
+                app, pool="threads", concurrency=concurrency, perform_ping_check=False
+            ) as worker,
         ):
             yield worker
 

@@ -1,6 +1,31 @@
-"""Delivering outbox rows to the after-change hooks, and sweeping what is still pending."""
+"""Delivering outbox rows to the after-change hooks: the relay and beat's sweep.
+
+Why every committed outbox row reaches the hooks (the whole argument; no step rests on timing):
+
+1. A transaction that writes outbox rows queues one delivery task after it commits, however
+   many rows it wrote (`enqueue.deliver_after_commit`); a rolled-back one queues none. On the
+   embedded default (no REDIS_URL) the task runs in-process right then.
+2. A delivery task (`outbox_drain`) claims pending rows no delivery has tried yet, lowest id
+   first, in batches, with SELECT ... FOR UPDATE SKIP LOCKED; it hands each batch to every hook
+   and marks the rows delivered (or, if a hook failed, tried) in the same transaction, and it
+   loops until a claim finds none. Its commit's rows were committed before it was queued, so
+   when it stops each of them is delivered, or tried and failed, or held by another delivery,
+   whose to deliver it is. (A task that drains for DRAIN_SECONDS queues a fresh one to go on.)
+3. Whatever is left pending (no task was queued because the broker was down, a delivery
+   failed or its worker died holding rows, a hook failed) is claimed the same way by beat's
+   sweep (`outbox_sweep`, task `qualification.sweep_outbox`, every OUTBOX_SWEEP_SECONDS): one
+   pass over every pending row in id order. A failed row is retried once per sweep until it
+   has failed OUTBOX_MAX_ATTEMPTS times, then left for an operator (the admin shows its error).
+
+SKIP LOCKED means two deliveries never hold the same row at once, and a row marked delivered is
+never claimed again. A row can still reach a hook twice (a retry runs every hook again, not only
+the one that failed; a delivery can die after its hooks ran and before its commit): hooks are
+idempotent, so that is harmless. A row is never skipped.
+"""
 
 import logging
+import time
+from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -10,39 +35,33 @@ from .hooks import AttributeChangeEvent, after_change_hooks
 
 logger = logging.getLogger(__name__)
 
-
-# A row whose hooks failed this many times is left for an operator (the admin shows its
-# error) instead of being retried forever ahead of healthy rows.
 OUTBOX_MAX_ATTEMPTS = 10
 OUTBOX_BATCH = 200
+SWEEP_BATCH = 500
 
 
-def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> int:
-    """Hand pending changes to every hook, oldest first, up to `limit` at once; returns how
-    many rows were delivered.
+@dataclass(frozen=True)
+class _Batch:
+    claimed: int
+    delivered: int
+    last_id: int
 
-    Every commit queues one delivery task, and whichever task runs first takes every pending
-    row, so under load deliveries batch themselves and the rest find nothing to do. Rows are
-    claimed with SKIP LOCKED, so concurrent workers never deliver the same row at once. If
-    the batch fails, each row is tried alone so one bad row cannot hold up the others; a row
-    that still fails stays pending with its error, for the sweeper to retry. Hooks must be
-    idempotent: a row can be delivered again after a crash, never lost.
 
-    `fresh_only` takes only rows no delivery has tried: the delivery task's loop uses it, so a
-    row whose hook failed waits for the sweeper (every OUTBOX_SWEEP_SECONDS) instead of being
-    retried in a tight loop until its attempts run out.
-    """
+def _deliver_batch(*, limit: int, fresh_only: bool, after_id: int = 0) -> _Batch:
+    """Claim up to `limit` pending rows above `after_id` that no other delivery holds, lowest
+    id first, run the hooks on them and record the outcome, all in one transaction."""
     pending = AttributeOutbox.objects.filter(
-        processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS
+        processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS, id__gt=after_id
     )
     if fresh_only:
         pending = pending.filter(attempts=0)
     with transaction.atomic():
         rows = list(pending.select_for_update(skip_locked=True).order_by("id")[:limit])
         if not rows:
-            return 0
+            return _Batch(0, 0, after_id)
         errors = _run_hooks(rows)
         if errors and len(rows) > 1:
+            # One bad row must not hold up the others: try each alone.
             errors = {}
             for row in rows:
                 errors |= _run_hooks([row])
@@ -55,18 +74,45 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> in
             row.attempts += 1
             row.last_error = errors[row.pk]
         AttributeOutbox.objects.bulk_update(failed, ["attempts", "last_error"])
-        return len(delivered)
+        return _Batch(len(rows), len(delivered), rows[-1].pk)
 
 
-def outbox_fresh_rows_exist() -> bool:
-    """Whether rows wait that no delivery has tried yet and no other delivery holds."""
-    with transaction.atomic():
-        free = (
-            AttributeOutbox.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, attempts=0)
-            .values_list("pk", flat=True)[:1]
+def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> int:
+    """Deliver one batch of pending rows (up to `limit`, lowest id first, tried or not unless
+    `fresh_only`); returns how many were delivered."""
+    return _deliver_batch(limit=limit, fresh_only=fresh_only).delivered
+
+
+def outbox_drain(*, until: float | None = None) -> tuple[int, bool]:
+    """The delivery task's loop (step 2 above): claim untried rows in batches until a claim
+    finds none. Returns how many rows were delivered and whether it got to that end; past
+    `until` (a time.monotonic() value) it stops after the batch in hand, unfinished."""
+    total = 0
+    while True:
+        batch = _deliver_batch(limit=OUTBOX_BATCH, fresh_only=True)
+        if not batch.claimed:
+            return total, True
+        total += batch.delivered
+        if until is not None and time.monotonic() >= until:
+            return total, False
+
+
+def outbox_sweep(*, max_rows: int = 20_000) -> int:
+    """Beat's safety net (step 3 above): one pass over the pending rows, tried or not, in id
+    order, up to `max_rows` claimed (the next sweep goes on). Returns how many were delivered."""
+    claimed = delivered = last_id = 0
+    while claimed < max_rows:
+        batch = _deliver_batch(
+            limit=min(SWEEP_BATCH, max_rows - claimed), fresh_only=False, after_id=last_id
         )
-        return bool(list(free))
+        if not batch.claimed:
+            break
+        claimed, delivered, last_id = (
+            claimed + batch.claimed,
+            delivered + batch.delivered,
+            batch.last_id,
+        )
+    return delivered
 
 
 def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:
@@ -95,15 +141,3 @@ def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:
     if not failures:
         return {}
     return {row.pk: "\n".join(failures)[:2000] for row in rows}
-
-
-def outbox_sweep(*, max_rows: int = 20_000) -> int:
-    """Deliver whatever is still pending (the broker was down, a worker died, a hook failed);
-    run by beat. Returns how many rows were delivered."""
-    total = 0
-    while total < max_rows:
-        delivered = outbox_deliver(limit=500)
-        if not delivered:
-            break
-        total += delivered
-    return total

@@ -17,7 +17,7 @@ from core.request_context import request_id_var
 
 from ..commit import write_if_current
 from ..models import AttributeChange, AttributeTarget, DataAttribute, DataType, Outcome, Precedence
-from ..outbox.enqueue import enqueue_delivery
+from ..outbox.enqueue import deliver_after_commit
 from ..outbox.rows import outbox_row
 from ..results import (
     ApplyResult,
@@ -323,7 +323,7 @@ def _store(
             history=plan.history,
         ):
             return False
-        transaction.on_commit(lambda: enqueue_delivery(outbox.pk))
+        deliver_after_commit()
         return True
     if not locked:
         # Nothing to store with the check that the row is as read, so the outcome may rest on

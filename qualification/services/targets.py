@@ -6,7 +6,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ..models import AttributeOutbox, AttributeTarget
-from ..outbox.enqueue import enqueue_delivery
+from ..outbox.enqueue import deliver_after_commit
 from ..outbox.rows import outbox_write
 
 
@@ -35,7 +35,7 @@ def targets_touch(
         for start in range(0, len(pks), 1000):
             chunk = pks[start : start + 1000]
             model._default_manager.filter(pk__in=chunk).update(version=models.F("version") + 1)
-            rows = AttributeOutbox.objects.bulk_create(
+            AttributeOutbox.objects.bulk_create(
                 AttributeOutbox(
                     target_type=model.attribute_model,
                     target_id=pk,
@@ -48,14 +48,12 @@ def targets_touch(
                     "pk", "version"
                 )
             )
-        # One delivery takes every pending row; SQLite's bulk insert may not return ids.
-        first = rows[0].pk if rows and rows[0].pk else 0
-        transaction.on_commit(lambda: enqueue_delivery(first))
+        deliver_after_commit()
 
 
 def target_deleted(*, model: type[AttributeTarget], pk: int, source: str) -> None:
     """Announce that a contact or company is gone; history rows stay."""
-    row = AttributeOutbox.objects.create(
+    AttributeOutbox.objects.create(
         target_type=model.attribute_model,
         target_id=pk,
         target_version=0,
@@ -63,4 +61,4 @@ def target_deleted(*, model: type[AttributeTarget], pk: int, source: str) -> Non
         source=source,
         created_at=timezone.now(),
     )
-    transaction.on_commit(lambda: enqueue_delivery(row.pk))
+    deliver_after_commit()
