@@ -1,8 +1,11 @@
+import threading
 import time
+from collections import Counter
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from contacts.models import Contact
 from qualification.models import AttributeOutbox
@@ -142,6 +145,30 @@ def test_one_bad_row_does_not_hold_up_the_others(recorded_hook_calls):
 
 
 @pytest.mark.django_db
+def test_a_sweep_tries_a_failing_row_once_and_delivers_the_rest():
+    good, bad = ContactFactory(), ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    rows = [
+        AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
+        for contact in (good, bad, good)
+    ]
+
+    def picky(events):
+        if any(e.target_id == bad.pk for e in events):
+            raise ValueError("cannot handle this one")
+
+    register_after_change("tests.picky", picky)
+    try:
+        assert outbox_sweep() == 2
+        assert AttributeOutbox.objects.get(pk=rows[1].pk).attempts == 1  # one pass, one try
+        assert outbox_sweep() == 0
+        assert AttributeOutbox.objects.get(pk=rows[1].pk).attempts == 2
+    finally:
+        unregister_after_change("tests.picky")
+    assert AttributeOutbox.objects.filter(processed_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
 def test_a_row_that_keeps_failing_is_left_for_an_operator():
     from qualification.outbox.delivery import OUTBOX_MAX_ATTEMPTS
 
@@ -221,3 +248,240 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
     assert states[rows[1].pk].attempts == 1
     assert outbox_sweep() == 1
     assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
+
+
+def queued_tasks() -> int:
+    """Messages waiting in the real Redis queue (no worker is running)."""
+    from config.celery import app
+
+    with app.connection_for_read() as broker:
+        return broker.default_channel.client.llen("celery")
+
+
+@pytest.mark.celery_worker  # counts messages in the real Redis queue
+@pytest.mark.django_db(transaction=True)
+def test_one_transaction_queues_one_delivery_however_many_rows_it_wrote():
+    from contacts.services import contact_tag
+    from tests.factories import TagFactory
+
+    first, second = ContactFactory(), ContactFactory()
+    vip = TagFactory(name="VIP")
+    rows, queued = AttributeOutbox.objects.count(), queued_tasks()
+
+    with transaction.atomic():
+        attributes_apply(target=first, values={"name": "A"}, source=Source.REST_API, actor=API)
+        attributes_apply(target=second, values={"name": "B"}, source=Source.REST_API, actor=API)
+        contact_tag(contact=first, tag=vip)
+    assert AttributeOutbox.objects.count() == rows + 3
+    assert queued_tasks() == queued + 1
+
+    # A savepoint rolled back with the first row (and its callback) still leaves one delivery
+    # for the rows written after it.
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            attributes_apply(target=first, values={"name": "C"}, source=Source.REST_API, actor=API)
+            raise RuntimeError("the savepoint is rolled back")
+        attributes_apply(target=second, values={"name": "D"}, source=Source.REST_API, actor=API)
+    assert AttributeOutbox.objects.count() == rows + 4
+    assert queued_tasks() == queued + 2
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        attributes_apply(target=first, values={"name": "E"}, source=Source.REST_API, actor=API)
+        raise RuntimeError("the whole transaction is rolled back")
+    assert queued_tasks() == queued + 2
+
+    # Outside a transaction each write is its own commit, with its own delivery.
+    attributes_apply(target=first, values={"name": "F"}, source=Source.REST_API, actor=API)
+    attributes_apply(target=second, values={"name": "G"}, source=Source.REST_API, actor=API)
+    assert queued_tasks() == queued + 4
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(ON_REDIS, reason="in-process delivery is the embedded default's path")
+def test_on_the_embedded_default_one_transaction_is_delivered_in_one_batch():
+    batches = []
+    register_after_change("tests.batches", lambda events: batches.append(events))
+    try:
+        first, second = ContactFactory(), ContactFactory()
+        batches.clear()
+        with transaction.atomic():
+            for n, contact in enumerate((first, second, first)):
+                attributes_apply(
+                    target=contact,
+                    values={"name": f"Renamed {n}"},
+                    source=Source.REST_API,
+                    actor=API,
+                )
+            assert batches == []  # nothing before commit
+    finally:
+        unregister_after_change("tests.batches")
+    [batch] = batches
+    assert [e.target_id for e in batch] == [first.pk, second.pk, first.pk]
+    assert not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_delivery_that_finds_nothing_is_one_claim(django_assert_max_num_queries):
+    from qualification.tasks import deliver_outbox
+
+    AttributeOutbox.objects.update(processed_at=timezone.now())
+    with django_assert_max_num_queries(3):  # the claim, between its savepoint's two statements
+        assert deliver_outbox() == 0
+
+
+@pytest.mark.django_db
+def test_a_delivery_claims_batch_after_batch_until_none_is_left(monkeypatch, recorded_hook_calls):
+    from qualification.outbox import delivery
+    from qualification.tasks import deliver_outbox
+
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    rows = AttributeOutboxFactory.create_batch(
+        5, target_id=contact.pk, created_at=contact.created_at
+    )
+    monkeypatch.setattr(delivery, "OUTBOX_BATCH", 2)
+    assert deliver_outbox() == 5  # three claims of at most two, then one that finds none
+    assert [e.outbox_id for e in recorded_hook_calls] == [r.pk for r in rows]
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_long_drain_hands_over_to_a_fresh_task(
+    monkeypatch, recorded_hook_calls, start_celery_worker
+):
+    from qualification.outbox import delivery, tasks
+
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    rows = AttributeOutboxFactory.create_batch(
+        3, target_id=contact.pk, created_at=contact.created_at
+    )
+    monkeypatch.setattr(delivery, "OUTBOX_BATCH", 1)
+    monkeypatch.setattr(tasks, "DRAIN_SECONDS", 0)
+    queued = queued_tasks()
+    assert tasks.deliver_outbox() == 1  # one batch, then its time is up
+    assert queued_tasks() == queued + 1  # ... and a fresh task goes on
+    with start_celery_worker():
+        assert wait_for(
+            lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
+        )
+    assert sorted(e.outbox_id for e in recorded_hook_calls) == [r.pk for r in rows]
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_while_a_delivery_drains_are_delivered_without_the_sweep(
+    recorded_hook_calls, celery_worker
+):
+    first, others = ContactFactory(), ContactFactory.create_batch(3)
+    assert wait_for(lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists())
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(events):
+        if any(e.target_id == first.pk for e in events):
+            inside.set()
+            assert release.wait(timeout=30)
+
+    register_after_change("tests.slow", slow)
+    try:
+        attributes_apply(target=first, values={"name": "1"}, source=Source.REST_API, actor=API)
+        assert inside.wait(timeout=15), "no delivery started"
+        # The only worker is busy delivering the first row: these commit meanwhile.
+        for contact in others:
+            attributes_apply(
+                target=contact, values={"name": "2"}, source=Source.REST_API, actor=API
+            )
+        assert AttributeOutbox.objects.filter(processed_at__isnull=True).count() == 4
+        release.set()
+        assert wait_for(
+            lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
+        ), "rows written during a delivery were left for the sweep"
+    finally:
+        release.set()
+        unregister_after_change("tests.slow")
+    delivered = {e.target_id for e in recorded_hook_calls}
+    assert {first.pk, *(c.pk for c in others)} <= delivered
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_deliver_the_same_row(monkeypatch, start_celery_worker):
+    from qualification.outbox import delivery
+    from qualification.tasks import deliver_outbox
+
+    contact = ContactFactory()
+    AttributeOutbox.objects.all().delete()
+    rows = AttributeOutboxFactory.create_batch(
+        60, target_id=contact.pk, created_at=contact.created_at
+    )
+    monkeypatch.setattr(delivery, "OUTBOX_BATCH", 3)  # many small claims, to interleave
+    lock = threading.Lock()
+    holding: set[int] = set()
+    overlaps, seen, threads = [], Counter(), set()
+
+    def watch(events):
+        ids = {e.outbox_id for e in events}
+        with lock:
+            overlaps.extend(ids & holding)
+            holding.update(ids)
+            seen.update(ids)
+            threads.add(threading.get_ident())
+        time.sleep(0.01)  # hold the rows a while, so other deliveries run meanwhile
+        with lock:
+            holding.difference_update(ids)
+
+    register_after_change("tests.watch", watch)
+    try:
+        with start_celery_worker(concurrency=2):
+            for _ in range(6):
+                deliver_outbox.delay()
+            delivery.outbox_drain()  # and this thread, a third delivery
+            assert wait_for(
+                lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
+            )
+    finally:
+        unregister_after_change("tests.watch")
+    assert overlaps == []
+    assert seen == Counter({r.pk: 1 for r in rows})  # each exactly once
+    assert len(threads) >= 2, "the deliveries did not run side by side"
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_hooks_row_is_retried_by_the_sweep_and_blocks_no_other(
+    recorded_hook_calls, celery_worker
+):
+    from qualification.tasks import sweep_outbox
+
+    good, bad, later = ContactFactory.create_batch(3)
+    assert wait_for(lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists())
+    broken = {"on": True}
+
+    def picky(events):
+        if broken["on"] and any(e.target_id == bad.pk for e in events):
+            raise ValueError("cannot handle this one")
+
+    def state(contact):
+        row = AttributeOutbox.objects.filter(target_id=contact.pk).latest("id")
+        return row.processed_at is not None, row.attempts
+
+    register_after_change("tests.picky", picky)
+    try:
+        for contact in (bad, good):
+            attributes_apply(
+                target=contact, values={"name": "x"}, source=Source.REST_API, actor=API
+            )
+        assert wait_for(lambda: state(good) == (True, 1) and state(bad) == (False, 1))
+        # Later deliveries leave the failed row to the sweep: still tried once.
+        attributes_apply(target=later, values={"name": "x"}, source=Source.REST_API, actor=API)
+        assert wait_for(lambda: state(later) == (True, 1))
+        assert state(bad) == (False, 1)
+        assert "cannot handle this one" in (
+            AttributeOutbox.objects.filter(target_id=bad.pk).latest("id").last_error
+        )
+
+        broken["on"] = False
+        sweep_outbox.delay()  # what beat does every OUTBOX_SWEEP_SECONDS
+        assert wait_for(lambda: state(bad) == (True, 2))
+    finally:
+        unregister_after_change("tests.picky")
