@@ -87,6 +87,10 @@ def outbox_drain(*, until: float | None = None) -> tuple[int, bool]:
     """The delivery task's loop (step 2 above): claim untried rows in batches until a claim
     finds none. Returns how many rows were delivered and whether it got to that end; past
     `until` (a time.monotonic() value) it stops after the batch in hand, unfinished."""
+    # Most tasks find nothing (another one took their rows): one query, no transaction, says
+    # so. It sees rows other deliveries hold too, so "none" here means a claim would find none.
+    if not AttributeOutbox.objects.filter(processed_at__isnull=True, attempts=0).exists():
+        return 0, True
     total = 0
     while True:
         batch = _deliver_batch(limit=OUTBOX_BATCH, fresh_only=True)
