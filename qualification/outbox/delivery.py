@@ -1,22 +1,28 @@
-"""Delivering outbox rows to the after-change hooks: the relay and beat's sweep.
+"""Delivering outbox rows to the after-change hooks: drains, the relay that runs them, the sweep.
 
 Why every committed outbox row reaches the hooks (the whole argument; no step rests on timing):
 
-1. A transaction that writes outbox rows queues one delivery task after it commits, however
-   many rows it wrote (`enqueue.deliver_after_commit`); a rolled-back one queues none. On the
-   embedded default (no REDIS_URL) the task runs in-process right then.
-2. A delivery task (`outbox_drain`) claims pending rows no delivery has tried yet, lowest id
-   first, in batches, with SELECT ... FOR UPDATE SKIP LOCKED; it hands each batch to every hook
-   and marks the rows delivered (or, if a hook failed, tried) in the same transaction, and it
-   loops until a claim finds none. Its commit's rows were committed before it was queued, so
-   when it stops each of them is delivered, or tried and failed, or held by another delivery,
-   whose to deliver it is. (A task that drains for DRAIN_SECONDS queues a fresh one to go on.)
-3. Whatever is left pending (no task was queued because the broker was down, a delivery
-   failed or its worker died holding rows, a hook failed) is claimed the same way by beat's
-   sweep (`outbox_sweep`, task `qualification.sweep_outbox`, every OUTBOX_SWEEP_SECONDS): one
-   pass over every pending row in id order. A failed row is retried once per sweep until it
-   has failed OUTBOX_MAX_ATTEMPTS times, then left for an operator (the admin shows its error).
+1. A transaction that writes outbox rows, once committed, sets the relay's wake-up: one Redis
+   command, however many rows it wrote (`enqueue.deliver_after_commit`); a rolled-back one
+   sets none. The wake-up is a list kept to one element: set, it stays set until taken.
+2. A drain (`outbox_drain`) claims pending rows no delivery has tried yet, lowest id first,
+   in batches, with SELECT ... FOR UPDATE SKIP LOCKED; it hands each batch to every hook and
+   marks the rows delivered (or, if a hook failed, tried) in the same transaction, and loops
+   until none is left free. So each row committed before a drain starts is, when it ends,
+   delivered, or tried and failed, or held by another delivery, whose to deliver it is.
+3. The relay (`relay.outbox_relay`, task `qualification.deliver_outbox`) drains when it
+   starts, then waits for the wake-up, takes it and drains again, over and over. A commit's
+   wake-up is taken after that commit, so the drain that follows sees its rows. When its
+   RELAY_SECONDS are up, in a drain or not, it queues a fresh relay, which drains first.
+4. Whatever is still pending (the wake-up could not be set; no relay took it, or the one that
+   did died before its drain ended; a drain died holding rows; a hook failed) is claimed by
+   beat's sweep (`outbox_sweep`, task `qualification.sweep_outbox`, every
+   OUTBOX_SWEEP_SECONDS): one pass over every pending row in id order, after which it starts a
+   relay if none runs. A failed row is retried once per
+   sweep until it has failed OUTBOX_MAX_ATTEMPTS times, then left for an operator (the admin
+   shows its error).
 
+On the embedded default (no REDIS_URL) step 1 drains in-process instead, right after commit.
 SKIP LOCKED means two deliveries never hold the same row at once, and a row marked delivered is
 never claimed again. A row can still reach a hook twice (a retry runs every hook again, not only
 the one that failed; a delivery can die after its hooks ran and before its commit): hooks are
@@ -84,11 +90,11 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> in
 
 
 def outbox_drain(*, until: float | None = None) -> tuple[int, bool]:
-    """The delivery task's loop (step 2 above): claim untried rows in batches until a claim
-    finds none. Returns how many rows were delivered and whether it got to that end; past
-    `until` (a time.monotonic() value) it stops after the batch in hand, unfinished."""
-    # Most tasks find nothing (another one took their rows): one query, no transaction, says
-    # so. It sees rows other deliveries hold too, so "none" here means a claim would find none.
+    """Step 2 above: claim untried rows in batches until none is left free. Returns how many
+    rows were delivered and whether it got to that end; past `until` (a time.monotonic()
+    value) it stops after the batch in hand, unfinished."""
+    # A relay woken for rows a drain already took finds nothing: one query, no transaction,
+    # says so. It sees rows other deliveries hold too, so "none" means a claim would find none.
     if not AttributeOutbox.objects.filter(processed_at__isnull=True, attempts=0).exists():
         return 0, True
     total = 0
@@ -102,7 +108,7 @@ def outbox_drain(*, until: float | None = None) -> tuple[int, bool]:
 
 
 def outbox_sweep(*, max_rows: int = 20_000) -> int:
-    """Beat's safety net (step 3 above): one pass over the pending rows, tried or not, in id
+    """Beat's safety net (step 4 above): one pass over the pending rows, tried or not, in id
     order, up to `max_rows` claimed (the next sweep goes on). Returns how many were delivered."""
     claimed = delivered = last_id = 0
     while claimed < max_rows:

@@ -220,10 +220,8 @@ def test_broker_down_during_the_write_loses_nothing(
 
 
 @pytest.mark.django_db
-def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweeper(
-    recorded_hook_calls,
-):
-    from qualification.tasks import deliver_outbox
+def test_a_drain_takes_fresh_rows_and_leaves_failed_ones_to_the_sweeper(recorded_hook_calls):
+    from qualification.outbox.delivery import outbox_drain
 
     good, bad = ContactFactory(), ContactFactory()
     AttributeOutbox.objects.all().delete()
@@ -238,8 +236,7 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
 
     register_after_change("tests.picky", picky)
     try:
-        # Run as a worker runs it (the task's body, here in this thread).
-        assert deliver_outbox() == 2
+        assert outbox_drain() == (2, True)
     finally:
         unregister_after_change("tests.picky")
     states = {r.pk: AttributeOutbox.objects.get(pk=r.pk) for r in rows}
@@ -250,59 +247,42 @@ def test_the_delivery_task_drains_fresh_rows_and_leaves_failed_ones_to_the_sweep
     assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
 
 
-def queued_tasks() -> int:
-    """Messages waiting in the real Redis queue (no worker is running)."""
-    from config.celery import app
+def wake_up_set() -> bool:
+    from qualification.outbox.relay import WAKE_KEY, _client
 
-    with app.connection_for_read() as broker:
-        return broker.default_channel.client.llen("celery")
+    return bool(_client().llen(WAKE_KEY))
 
 
-@pytest.mark.celery_worker  # counts messages in the real Redis queue
+@pytest.mark.celery_worker  # the wake-up lives in Redis; no worker runs to take it
 @pytest.mark.django_db(transaction=True)
-def test_one_transaction_queues_one_delivery_however_many_rows_it_wrote():
-    from contacts.services import contact_tag
-    from tests.factories import TagFactory
+def test_a_commit_sets_the_wake_up_and_a_rollback_does_not():
+    from qualification.outbox.relay import relay_forget
 
-    first, second = ContactFactory(), ContactFactory()
-    vip = TagFactory(name="VIP")
-    rows, queued = AttributeOutbox.objects.count(), queued_tasks()
-
-    with transaction.atomic():
-        attributes_apply(target=first, values={"name": "A"}, source=Source.REST_API, actor=API)
-        attributes_apply(target=second, values={"name": "B"}, source=Source.REST_API, actor=API)
-        contact_tag(contact=first, tag=vip)
-    assert AttributeOutbox.objects.count() == rows + 3
-    assert queued_tasks() == queued + 1
-
-    # A savepoint rolled back with the first row (and its callback) still leaves one delivery
-    # for the rows written after it.
-    with transaction.atomic():
-        with pytest.raises(RuntimeError), transaction.atomic():
-            attributes_apply(target=first, values={"name": "C"}, source=Source.REST_API, actor=API)
-            raise RuntimeError("the savepoint is rolled back")
-        attributes_apply(target=second, values={"name": "D"}, source=Source.REST_API, actor=API)
-    assert AttributeOutbox.objects.count() == rows + 4
-    assert queued_tasks() == queued + 2
-
+    contact = ContactFactory()
+    relay_forget()
     with pytest.raises(RuntimeError), transaction.atomic():
-        attributes_apply(target=first, values={"name": "E"}, source=Source.REST_API, actor=API)
+        attributes_apply(target=contact, values={"name": "A"}, source=Source.REST_API, actor=API)
         raise RuntimeError("the whole transaction is rolled back")
-    assert queued_tasks() == queued + 2
-
-    # Outside a transaction each write is its own commit, with its own delivery.
-    attributes_apply(target=first, values={"name": "F"}, source=Source.REST_API, actor=API)
-    attributes_apply(target=second, values={"name": "G"}, source=Source.REST_API, actor=API)
-    assert queued_tasks() == queued + 4
+    assert not wake_up_set()
+    with transaction.atomic():
+        attributes_apply(target=contact, values={"name": "B"}, source=Source.REST_API, actor=API)
+        assert not wake_up_set()  # not before commit
+    assert wake_up_set()
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(ON_REDIS, reason="in-process delivery is the embedded default's path")
-def test_on_the_embedded_default_one_transaction_is_delivered_in_one_batch():
+def test_one_transaction_asks_for_delivery_once_however_many_rows_it_wrote():
+    """On the embedded default every ask is a drain in-process, so the hook's batches count
+    them: one per committed transaction, none for a rolled-back one."""
+    from contacts.services import contact_tag
+    from tests.factories import TagFactory
+
     batches = []
     register_after_change("tests.batches", lambda events: batches.append(events))
     try:
         first, second = ContactFactory(), ContactFactory()
+        vip = TagFactory(name="VIP")
         batches.clear()
         with transaction.atomic():
             for n, contact in enumerate((first, second, first)):
@@ -312,27 +292,46 @@ def test_on_the_embedded_default_one_transaction_is_delivered_in_one_batch():
                     source=Source.REST_API,
                     actor=API,
                 )
+            contact_tag(contact=second, tag=vip)
             assert batches == []  # nothing before commit
+        [batch] = batches
+        assert [e.target_id for e in batch] == [first.pk, second.pk, first.pk, second.pk]
+
+        # A savepoint rolled back with the first row (and its callback) still leaves one ask
+        # for the rows written after it.
+        batches.clear()
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                attributes_apply(
+                    target=first, values={"name": "C"}, source=Source.REST_API, actor=API
+                )
+                raise RuntimeError("the savepoint is rolled back")
+            attributes_apply(target=second, values={"name": "D"}, source=Source.REST_API, actor=API)
+        [batch] = batches
+        assert [e.target_id for e in batch] == [second.pk]
+
+        batches.clear()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            attributes_apply(target=first, values={"name": "E"}, source=Source.REST_API, actor=API)
+            raise RuntimeError("the whole transaction is rolled back")
+        assert batches == []
     finally:
         unregister_after_change("tests.batches")
-    [batch] = batches
-    assert [e.target_id for e in batch] == [first.pk, second.pk, first.pk]
     assert not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
 
 
 @pytest.mark.django_db
-def test_a_delivery_that_finds_nothing_is_one_query(django_assert_num_queries):
-    from qualification.tasks import deliver_outbox
+def test_a_drain_that_finds_nothing_is_one_query(django_assert_num_queries):
+    from qualification.outbox.delivery import outbox_drain
 
     AttributeOutbox.objects.update(processed_at=timezone.now())
     with django_assert_num_queries(1):  # no transaction, no lock
-        assert deliver_outbox() == 0
+        assert outbox_drain() == (0, True)
 
 
 @pytest.mark.django_db
-def test_a_delivery_claims_batch_after_batch_until_none_is_left(monkeypatch, recorded_hook_calls):
+def test_a_drain_claims_batch_after_batch_until_none_is_left(monkeypatch, recorded_hook_calls):
     from qualification.outbox import delivery
-    from qualification.tasks import deliver_outbox
 
     contact = ContactFactory()
     AttributeOutbox.objects.all().delete()
@@ -340,32 +339,41 @@ def test_a_delivery_claims_batch_after_batch_until_none_is_left(monkeypatch, rec
         5, target_id=contact.pk, created_at=contact.created_at
     )
     monkeypatch.setattr(delivery, "OUTBOX_BATCH", 2)
-    assert deliver_outbox() == 5  # three claims of at most two, then one that finds none
+    assert delivery.outbox_drain() == (5, True)  # claims of two, two and one, then none
     assert [e.outbox_id for e in recorded_hook_calls] == [r.pk for r in rows]
 
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_long_drain_hands_over_to_a_fresh_task(
+def test_a_relay_hands_over_to_a_fresh_one_and_a_second_relay_ends_at_once(
     monkeypatch, recorded_hook_calls, start_celery_worker
 ):
-    from qualification.outbox import delivery, tasks
+    from celery.signals import task_postrun
 
-    contact = ContactFactory()
-    AttributeOutbox.objects.all().delete()
-    rows = AttributeOutboxFactory.create_batch(
-        3, target_id=contact.pk, created_at=contact.created_at
-    )
-    monkeypatch.setattr(delivery, "OUTBOX_BATCH", 1)
-    monkeypatch.setattr(tasks, "DRAIN_SECONDS", 0)
-    queued = queued_tasks()
-    assert tasks.deliver_outbox() == 1  # one batch, then its time is up
-    assert queued_tasks() == queued + 1  # ... and a fresh task goes on
-    with start_celery_worker():
-        assert wait_for(
-            lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
-        )
-    assert sorted(e.outbox_id for e in recorded_hook_calls) == [r.pk for r in rows]
+    from qualification.outbox import tasks
+    from qualification.outbox.relay import LEASE_KEY, _client, relay_running
+
+    monkeypatch.setattr(tasks, "RELAY_SECONDS", 0.5)
+    ended = []
+
+    def note(sender=None, **kwargs):
+        if sender.name == "qualification.deliver_outbox":
+            ended.append(sender)
+
+    task_postrun.connect(note, weak=False)
+    try:
+        with start_celery_worker():
+            assert wait_for(lambda: len(ended) >= 2), "no relay handed over"
+            assert wait_for(relay_running)
+            lease = _client().get(LEASE_KEY)
+            # This thread's relay finds the lease taken: it ends at once, delivering nothing
+            # and leaving the lease to the relay that holds it.
+            assert tasks.deliver_outbox() == 0
+            assert _client().get(LEASE_KEY) == lease
+            contact = ContactFactory()  # after the handovers: the relay of the moment takes it
+            assert wait_for(lambda: contact.pk in {e.target_id for e in recorded_hook_calls})
+    finally:
+        task_postrun.disconnect(note)
 
 
 @pytest.mark.celery_worker
@@ -405,19 +413,23 @@ def test_rows_written_while_a_delivery_drains_are_delivered_without_the_sweep(
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_never_deliver_the_same_row(monkeypatch, start_celery_worker):
+def test_two_deliveries_never_deliver_the_same_row(monkeypatch, start_celery_worker):
     from qualification.outbox import delivery
-    from qualification.tasks import deliver_outbox
+    from qualification.tasks import sweep_outbox
 
-    contact = ContactFactory()
     AttributeOutbox.objects.all().delete()
-    rows = AttributeOutboxFactory.create_batch(
-        60, target_id=contact.pk, created_at=contact.created_at
-    )
-    monkeypatch.setattr(delivery, "OUTBOX_BATCH", 3)  # many small claims, to interleave
+    # Changes no other hook acts on (the contact list would lock its row of a shared target).
+    rows = [
+        AttributeOutboxFactory(target_type="company", target_id=n, attribute_names=["plan"])
+        for n in range(60)
+    ]
+    # Many small claims, to interleave: so no delivery takes every row at once.
+    monkeypatch.setattr(delivery, "OUTBOX_BATCH", 3)
+    monkeypatch.setattr(delivery, "SWEEP_BATCH", 3)
     lock = threading.Lock()
     holding: set[int] = set()
     overlaps, seen, threads = [], Counter(), set()
+    side_by_side = threading.Event()
 
     def watch(events):
         ids = {e.outbox_id for e in events}
@@ -426,16 +438,20 @@ def test_two_workers_never_deliver_the_same_row(monkeypatch, start_celery_worker
             holding.update(ids)
             seen.update(ids)
             threads.add(threading.get_ident())
-        time.sleep(0.01)  # hold the rows a while, so other deliveries run meanwhile
+            if len(threads) > 1:
+                side_by_side.set()
+        # The first delivery holds its rows until another one delivers beside it.
+        side_by_side.wait(timeout=15)
         with lock:
             holding.difference_update(ids)
 
     register_after_change("tests.watch", watch)
     try:
-        with start_celery_worker(concurrency=2):
+        # The relay's first drain, sweeps in two more threads, and this thread's drain.
+        with start_celery_worker(concurrency=3):
             for _ in range(6):
-                deliver_outbox.delay()
-            delivery.outbox_drain()  # and this thread, a third delivery
+                sweep_outbox.delay()
+            delivery.outbox_drain()
             assert wait_for(
                 lambda: not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
             )

@@ -1,0 +1,80 @@
+"""The relay: the one delivery task that keeps running, woken after every commit that wrote
+outbox rows (delivery.py says why that loses no row).
+
+Its Redis state, on the broker's Redis: the wake-up, a list that commits keep at one element
+and the relay pops, and the lease that keeps relays to one at a time (more are safe, only
+wasteful: each would hold a worker process).
+"""
+
+import functools
+import time
+import uuid
+from collections.abc import Callable
+
+import redis
+from celery import current_app
+
+from .delivery import outbox_drain
+
+WAKE_KEY = "switchboard:outbox:wake"
+LEASE_KEY = "switchboard:outbox:relay"
+# Kept up to date by the running relay; lets a new one start this long after one died.
+LEASE_SECONDS = 30
+# How long one wait for a wake-up blocks, so the relay keeps its lease and sees a worker stop.
+WAIT_SECONDS = 1.0
+
+_KEEP = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"  # noqa: E501
+_DROP = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"  # noqa: E501
+)
+
+
+@functools.cache
+def _redis(url: str, *, blocking: bool) -> redis.Redis:
+    if blocking:  # waits for a wake-up: no read timeout of its own
+        return redis.Redis.from_url(url, socket_connect_timeout=5)
+    # A request sets the wake-up after its commit: a sick Redis must not hold it long.
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _client(*, blocking: bool = False) -> redis.Redis:
+    return _redis(current_app.conf.broker_url, blocking=blocking)
+
+
+def relay_wake() -> None:
+    """Set the wake-up: one round trip (two commands, pipelined), however often it is set."""
+    pipe = _client().pipeline(transaction=False)
+    pipe.lpush(WAKE_KEY, 1)
+    pipe.ltrim(WAKE_KEY, 0, 0)
+    pipe.execute()
+
+
+def relay_running() -> bool:
+    return bool(_client().exists(LEASE_KEY))
+
+
+def relay_forget() -> None:
+    """Drop the wake-up and the lease, as on a fresh Redis (tests start so)."""
+    _client().delete(WAKE_KEY, LEASE_KEY)
+
+
+def outbox_relay(*, seconds: float, stopping: Callable[[], bool]) -> tuple[int, bool]:
+    """Be the relay for up to `seconds`, unless another one holds the lease: drain once, then
+    again after each wake-up taken, until the time is up, `stopping()` says the worker is
+    stopping, or the lease went to another relay. Returns how many rows were delivered and
+    whether the time ran out (the caller then queues a successor)."""
+    client, token = _client(blocking=True), uuid.uuid4().hex
+    if not client.set(LEASE_KEY, token, nx=True, ex=LEASE_SECONDS):
+        return 0, False
+    deadline = time.monotonic() + seconds
+    try:
+        delivered = outbox_drain(until=deadline)[0]
+        while not stopping() and client.eval(_KEEP, 1, LEASE_KEY, token, LEASE_SECONDS):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return delivered, True
+            if client.blpop([WAKE_KEY], timeout=min(WAIT_SECONDS, left)) is not None:
+                delivered += outbox_drain(until=deadline)[0]
+        return delivered, False
+    finally:
+        client.eval(_DROP, 1, LEASE_KEY, token)
