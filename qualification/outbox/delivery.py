@@ -7,9 +7,10 @@ Why every committed outbox row reaches the hooks (the whole argument; no step re
    sets none. The wake-up is a list kept to one element: set, it stays set until taken.
 2. A drain (`outbox_drain`) claims pending rows no delivery has tried yet, lowest id first,
    in batches, with SELECT ... FOR UPDATE SKIP LOCKED; it hands each batch to every hook and
-   marks the rows delivered (or, if a hook failed, tried) in the same transaction, and loops
-   until none is left free. So each row committed before a drain starts is, when it ends,
-   delivered, or tried and failed, or held by another delivery, whose to deliver it is.
+   marks the rows delivered (or, if a hook failed, tried) in the same transaction, and claims
+   again until a claim comes back short of its batch: then no row was left free. So each row
+   committed before a drain starts is, when it ends, delivered, or tried and failed, or held
+   by another delivery, whose to deliver it is.
 3. The relay (`relay.outbox_relay`, task `qualification.deliver_outbox`) drains when it
    starts, then waits for the wake-up, takes it and drains again, over and over. A commit's
    wake-up is taken after that commit, so the drain that follows sees its rows. When its
@@ -99,10 +100,11 @@ def outbox_drain(*, until: float | None = None) -> tuple[int, bool]:
         return 0, True
     total = 0
     while True:
-        batch = _deliver_batch(limit=OUTBOX_BATCH, fresh_only=True)
-        if not batch.claimed:
-            return total, True
+        limit = OUTBOX_BATCH
+        batch = _deliver_batch(limit=limit, fresh_only=True)
         total += batch.delivered
+        if batch.claimed < limit:  # it took every row left free: no need to look again
+            return total, True
         if until is not None and time.monotonic() >= until:
             return total, False
 

@@ -66,14 +66,19 @@ def outbox_relay(*, seconds: float, stopping: Callable[[], bool]) -> tuple[int, 
     client, token = _client(blocking=True), uuid.uuid4().hex
     if not client.set(LEASE_KEY, token, nx=True, ex=LEASE_SECONDS):
         return 0, False
-    deadline = time.monotonic() + seconds
+    kept_at = time.monotonic()  # the lease was just taken
+    deadline = kept_at + seconds
     try:
         delivered = outbox_drain(until=deadline)[0]
-        while not stopping() and client.eval(_KEEP, 1, LEASE_KEY, token, LEASE_SECONDS):
-            left = deadline - time.monotonic()
-            if left <= 0:
+        while not stopping():
+            now = time.monotonic()
+            if now - kept_at > LEASE_SECONDS / 3:
+                if not client.eval(_KEEP, 1, LEASE_KEY, token, LEASE_SECONDS):
+                    return delivered, False  # it expired and another relay took it
+                kept_at = now
+            if now >= deadline:
                 return delivered, True
-            if client.blpop([WAKE_KEY], timeout=min(WAIT_SECONDS, left)) is not None:
+            if client.blpop([WAKE_KEY], timeout=min(WAIT_SECONDS, deadline - now)) is not None:
                 delivered += outbox_drain(until=deadline)[0]
         return delivered, False
     finally:

@@ -342,7 +342,7 @@ def test_a_drain_claims_batch_after_batch_until_none_is_left(monkeypatch, record
         5, target_id=contact.pk, created_at=contact.created_at
     )
     monkeypatch.setattr(delivery, "OUTBOX_BATCH", 2)
-    assert delivery.outbox_drain() == (5, True)  # claims of two, two and one, then none
+    assert delivery.outbox_drain() == (5, True)  # claims of two, two, then one: short, done
     assert [e.outbox_id for e in recorded_hook_calls] == [r.pk for r in rows]
 
 
