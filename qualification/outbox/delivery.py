@@ -19,9 +19,8 @@ Why every committed outbox row reaches the hooks (the whole argument; no step re
    did died before its drain ended; a drain died holding rows; a hook failed) is claimed by
    beat's sweep (`outbox_sweep`, task `qualification.sweep_outbox`, every
    OUTBOX_SWEEP_SECONDS): one pass over every pending row in id order, after which it starts a
-   relay if none runs. A failed row is retried once per
-   sweep until it has failed OUTBOX_MAX_ATTEMPTS times, then left for an operator (the admin
-   shows its error).
+   relay if none runs. A failed row is retried once per sweep until it has failed
+   OUTBOX_MAX_ATTEMPTS times, then left for an operator (the admin shows its error).
 
 On the embedded default (no REDIS_URL) step 1 drains in-process instead, right after commit.
 SKIP LOCKED means two deliveries never hold the same row at once, and a row marked delivered is
