@@ -276,17 +276,26 @@ def test_a_commit_sets_the_wake_up_and_a_rollback_does_not():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(ON_REDIS, reason="in-process delivery is the embedded default's path")
 def test_one_transaction_asks_for_delivery_once_however_many_rows_it_wrote():
-    """On the embedded default every ask is a drain in-process, so the hook's batches count
-    them: one per committed transaction, none for a rolled-back one."""
+    """On the embedded default every ask runs the delivery task in-process: its runs count the
+    asks (one per committed transaction, none for a rolled-back one) and the hook's batches
+    show which rows each took."""
+    from celery.signals import task_postrun
+
     from contacts.services import contact_tag
     from tests.factories import TagFactory
 
-    batches = []
+    asks, batches = [], []
+
+    def note(sender=None, **kwargs):
+        if sender.name == "qualification.deliver_outbox":
+            asks.append(sender)
+
+    task_postrun.connect(note, weak=False)
     register_after_change("tests.batches", lambda events: batches.append(events))
     try:
         first, second = ContactFactory(), ContactFactory()
         vip = TagFactory(name="VIP")
-        batches.clear()
+        asks.clear(), batches.clear()
         with transaction.atomic():
             for n, contact in enumerate((first, second, first)):
                 attributes_apply(
@@ -296,13 +305,14 @@ def test_one_transaction_asks_for_delivery_once_however_many_rows_it_wrote():
                     actor=API,
                 )
             contact_tag(contact=second, tag=vip)
-            assert batches == []  # nothing before commit
+            assert (asks, batches) == ([], [])  # nothing before commit
+        assert len(asks) == 1
         [batch] = batches
         assert [e.target_id for e in batch] == [first.pk, second.pk, first.pk, second.pk]
 
         # A savepoint rolled back with the first row (and its callback) still leaves one ask
         # for the rows written after it.
-        batches.clear()
+        asks.clear(), batches.clear()
         with transaction.atomic():
             with pytest.raises(RuntimeError), transaction.atomic():
                 attributes_apply(
@@ -310,16 +320,18 @@ def test_one_transaction_asks_for_delivery_once_however_many_rows_it_wrote():
                 )
                 raise RuntimeError("the savepoint is rolled back")
             attributes_apply(target=second, values={"name": "D"}, source=Source.REST_API, actor=API)
+        assert len(asks) == 1
         [batch] = batches
         assert [e.target_id for e in batch] == [second.pk]
 
-        batches.clear()
+        asks.clear(), batches.clear()
         with pytest.raises(RuntimeError), transaction.atomic():
             attributes_apply(target=first, values={"name": "E"}, source=Source.REST_API, actor=API)
             raise RuntimeError("the whole transaction is rolled back")
-        assert batches == []
+        assert (asks, batches) == ([], [])
     finally:
         unregister_after_change("tests.batches")
+        task_postrun.disconnect(note)
     assert not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
 
 
