@@ -18,10 +18,14 @@ from core.write_guard import writes_allowed  # noqa: E402
 
 
 @contextmanager
-def throwaway_database(name: str):
-    """Create, migrate and finally drop a database of the benchmark's own."""
-    if connection.vendor != "postgresql":
-        name = str(Path(__file__).parent / f"{name}.sqlite3")
+def throwaway_database(purpose: str):
+    """Create, migrate and finally drop a database of the benchmark's own, named after the
+    configured one (`switchboard` -> `switchboard_bench_list`), so benchmarks run against
+    different DATABASE_URLs at once never drop each other's database."""
+    if connection.vendor == "postgresql":
+        name = f"{connection.settings_dict['NAME']}_{purpose}"
+    else:
+        name = str(Path(__file__).parent / f"switchboard_{purpose}.sqlite3")
     connection.settings_dict.setdefault("TEST", {})["NAME"] = name
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:

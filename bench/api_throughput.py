@@ -58,7 +58,7 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL: set DATABASE_URL.")
-    with throwaway_database("switchboard_bench_api"):
+    with throwaway_database("bench_api"):
         run(args)
 
 

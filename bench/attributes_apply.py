@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=1_000)
     args = parser.parse_args()
-    with throwaway_database("switchboard_bench"):
+    with throwaway_database("bench"):
         run(args)
 
 

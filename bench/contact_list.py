@@ -13,7 +13,8 @@ In a throwaway database (`switchboard_bench_list`):
 2. Starts a real Celery worker (a separate process, over Redis), creates 10,000 real contacts,
    then applies attribute changes at a steady 200 a second through `attributes_apply` and
    measures each change's lag from commit to the list (outbox row created -> delivered, which
-   happens only once the projector has written the row): p50/p95/p99.
+   happens only once the projector has written the row): p50/p95/p99; and what each change cost
+   in CPU, in the writers (the write and its enqueue) and in the Celery worker.
 
 Targets (issue "The contact list as a read model"): every list page under 50 ms at p95, lag
 under 1 s at p99.
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this benchmark on PostgreSQL (set DATABASE_URL).")
-    with throwaway_database("switchboard_bench_list"):
+    with throwaway_database("bench_list"):
         print(environment_line())
         load_rows(args.rows)
         time_pages(args.requests, args.rows)
@@ -265,10 +266,12 @@ def measure_lag(args) -> None:
             )
             for k in range(writers)
         ]
+        worker_cpu, writers_cpu = _cpu_seconds(worker.pid), _reaped_children_cpu()
         for p in processes:
             p.start()
         for p in processes:
             p.join()
+        writers_cpu = _reaped_children_cpu() - writers_cpu
         sent = [total]
         elapsed = time.perf_counter() - begin
         deadline = time.monotonic() + 60
@@ -277,6 +280,8 @@ def measure_lag(args) -> None:
             and AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
         ):
             time.sleep(0.2)
+        worker_cpu = _cpu_seconds(worker.pid) - worker_cpu
+        left = redis.Redis.from_url(os.environ["REDIS_URL"]).llen("celery")
         lags = [
             (processed - created).total_seconds()
             for created, processed in AttributeOutbox.objects.filter(
@@ -293,9 +298,40 @@ def measure_lag(args) -> None:
             f"  p50 {percentile(ms, 0.5):.0f} ms  p95 {percentile(ms, 0.95):.0f} ms"
             f"  p99 {percentile(ms, 0.99):.0f} ms  max {max(ms):.0f} ms  (target: p99 under 1 s)"
         )
+        print(
+            f"  CPU per change: writers {writers_cpu / total * 1000:.2f} ms, Celery worker "
+            f"{worker_cpu / total * 1000:.2f} ms; tasks still queued when the last row was "
+            f"delivered: {left}"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) so far of a process and its descendants, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    total, pids = 0, [root]
+    while pids:
+        pid = pids.pop()
+        total += stats.get(pid, (0, 0))[1]
+        pids.extend(p for p, (ppid, _) in stats.items() if ppid == pid)
+    return total / ticks
+
+
+def _reaped_children_cpu() -> float:
+    """CPU time of this process's children that have ended (the writers, once joined)."""
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--attributes", type=int, default=50)
     parser.add_argument("--requests", type=int, default=1_000)
     args = parser.parse_args()
-    with throwaway_database("switchboard_bench_inline"):
+    with throwaway_database("bench_inline"):
         run(args)
 
 

@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -31,3 +31,10 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def start_outbox_relay(**kwargs) -> None:
+    """Every worker queues the outbox relay as it starts; all but one end at once (the relay
+    holds a lease), and beat's sweep starts another if it stops."""
+    app.send_task("qualification.deliver_outbox")

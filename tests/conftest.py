@@ -72,19 +72,18 @@ def _migration_data(request):
 def _fresh_process_state():
     """Each test starts as a fresh process would: having read no data attribute yet (what a
     process keeps is checked before every use, but a stale entry costs a second attempt, and
-    query counts would depend on which test ran first), and having seen no delivery mark (a
-    test's worker must not be trusted to take another test's rows)."""
-    from qualification.outbox.enqueue import forget_delivery_mark
+    query counts would depend on which test ran first), and with an empty Celery queue (tasks
+    an earlier test queued and no worker ran are not this test's) and no outbox relay state (a
+    wake-up no relay took, the lease of a relay that ended with its worker)."""
     from qualification.services.validation import forget_seen_attributes
 
     forget_seen_attributes()
-    forget_delivery_mark()
     if ON_REDIS:
-        # Nor do earlier tests' leftovers: tasks they queued and no worker ran (a delivery
-        # lingers before it stops, so a worker stopped early leaves some).
         from config.celery import app
+        from qualification.outbox.relay import relay_forget
 
         app.control.purge()
+        relay_forget()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,24 +123,54 @@ def _clean_redis():
 
 @pytest.fixture
 def start_celery_worker(django_db_blocker):
-    """Start a real Celery worker thread on the real Redis broker, when the test says so:
-    `with start_celery_worker(): ...`. Tests that need "the worker is down" simply start it
-    later."""
+    """Start a real Celery worker on the real Redis broker, when the test says so:
+    `with start_celery_worker(): ...`, its tasks run by `concurrency` threads, each with a
+    database connection of its own. Like a real worker it starts the outbox relay, which holds
+    one thread while the worker runs (so two by default). Tests that need "the worker is down"
+    simply start it later."""
     from contextlib import contextmanager
 
+    from celery import signals
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
 
     @contextmanager
-    def running():
+    def running(concurrency: int = 2):
         with (
             django_db_blocker.unblock(),
-            start_worker(app, pool="threads", concurrency=1, perform_ping_check=False) as worker,
+            start_worker(
+                app, pool="threads", concurrency=concurrency, perform_ping_check=False
+            ) as worker,
         ):
-            yield worker
+            # Sent by `celery worker` once it consumes; the embedded test worker does not.
+            signals.worker_ready.send(sender=worker.consumer)
+            try:
+                yield worker
+            finally:
+                _stop_warmly()
 
     return running
+
+
+def _stop_warmly():
+    """Stop the embedded worker as `celery worker` does on SIGTERM, letting running tasks end:
+    the relay sees it and ends within a second. (The embedded worker's own exit is a cold
+    one, which would leave the relay running into the next test.)"""
+    import time
+
+    from celery.worker import state
+
+    from qualification.outbox.relay import relay_running
+
+    state.should_stop = 0
+    try:
+        deadline = time.monotonic() + 10
+        while relay_running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not relay_running(), "the outbox relay did not stop with its worker"
+    finally:
+        state.should_stop = None
 
 
 @pytest.fixture

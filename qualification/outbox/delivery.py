@@ -1,6 +1,37 @@
-"""Delivering outbox rows to the after-change hooks, and sweeping what is still pending."""
+"""Delivering outbox rows to the after-change hooks: drains, the relay that runs them, the sweep.
+
+Why every committed outbox row reaches the hooks (the whole argument; no step rests on timing):
+
+1. A transaction that writes outbox rows, once committed, sets the relay's wake-up: one Redis
+   command, however many rows it wrote (`enqueue.deliver_after_commit`); a rolled-back one
+   sets none. The wake-up is a list kept to one element: set, it stays set until taken.
+2. A drain (`outbox_drain`) claims pending rows no delivery has tried yet, lowest id first,
+   in batches, with SELECT ... FOR UPDATE SKIP LOCKED; it hands each batch to every hook and
+   marks the rows delivered (or, if a hook failed, tried) in the same transaction, and claims
+   again until a claim comes back short of its batch: then no row was left free. So each row
+   committed before a drain starts is, when it ends, delivered, or tried and failed, or held
+   by another delivery, whose to deliver it is.
+3. The relay (`relay.outbox_relay`, task `qualification.deliver_outbox`) drains when it
+   starts, then waits for the wake-up, takes it and drains again, over and over. A commit's
+   wake-up is taken after that commit, so the drain that follows sees its rows. When its
+   RELAY_SECONDS are up, in a drain or not, it queues a fresh relay, which drains first.
+4. Whatever is still pending (the wake-up could not be set; no relay took it, or the one that
+   did died before its drain ended; a drain died holding rows; a hook failed) is claimed by
+   beat's sweep (`outbox_sweep`, task `qualification.sweep_outbox`, every
+   OUTBOX_SWEEP_SECONDS): one pass over every pending row in id order, after which it starts a
+   relay if none runs. A failed row is retried once per sweep until it has failed
+   OUTBOX_MAX_ATTEMPTS times, then left for an operator (the admin shows its error).
+
+On the embedded default (no REDIS_URL) step 1 drains in-process instead, right after commit.
+SKIP LOCKED means two deliveries never hold the same row at once, and a row marked delivered is
+never claimed again. A row can still reach a hook twice (a retry runs every hook again, not only
+the one that failed; a delivery can die after its hooks ran and before its commit): hooks are
+idempotent, so that is harmless. A row is never skipped.
+"""
 
 import logging
+import time
+from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -10,39 +41,33 @@ from .hooks import AttributeChangeEvent, after_change_hooks
 
 logger = logging.getLogger(__name__)
 
-
-# A row whose hooks failed this many times is left for an operator (the admin shows its
-# error) instead of being retried forever ahead of healthy rows.
 OUTBOX_MAX_ATTEMPTS = 10
 OUTBOX_BATCH = 200
+SWEEP_BATCH = 500
 
 
-def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> int:
-    """Hand pending changes to every hook, oldest first, up to `limit` at once; returns how
-    many rows were delivered.
+@dataclass(frozen=True)
+class _Batch:
+    claimed: int
+    delivered: int
+    last_id: int
 
-    Every commit queues one delivery task, and whichever task runs first takes every pending
-    row, so under load deliveries batch themselves and the rest find nothing to do. Rows are
-    claimed with SKIP LOCKED, so concurrent workers never deliver the same row at once. If
-    the batch fails, each row is tried alone so one bad row cannot hold up the others; a row
-    that still fails stays pending with its error, for the sweeper to retry. Hooks must be
-    idempotent: a row can be delivered again after a crash, never lost.
 
-    `fresh_only` takes only rows no delivery has tried: the delivery task's loop uses it, so a
-    row whose hook failed waits for the sweeper (every OUTBOX_SWEEP_SECONDS) instead of being
-    retried in a tight loop until its attempts run out.
-    """
+def _deliver_batch(*, limit: int, fresh_only: bool, after_id: int = 0) -> _Batch:
+    """Claim up to `limit` pending rows above `after_id` that no other delivery holds, lowest
+    id first, run the hooks on them and record the outcome, all in one transaction."""
     pending = AttributeOutbox.objects.filter(
-        processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS
+        processed_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS, id__gt=after_id
     )
     if fresh_only:
         pending = pending.filter(attempts=0)
     with transaction.atomic():
         rows = list(pending.select_for_update(skip_locked=True).order_by("id")[:limit])
         if not rows:
-            return 0
+            return _Batch(0, 0, after_id)
         errors = _run_hooks(rows)
         if errors and len(rows) > 1:
+            # One bad row must not hold up the others: try each alone.
             errors = {}
             for row in rows:
                 errors |= _run_hooks([row])
@@ -55,18 +80,50 @@ def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> in
             row.attempts += 1
             row.last_error = errors[row.pk]
         AttributeOutbox.objects.bulk_update(failed, ["attempts", "last_error"])
-        return len(delivered)
+        return _Batch(len(rows), len(delivered), rows[-1].pk)
 
 
-def outbox_fresh_rows_exist() -> bool:
-    """Whether rows wait that no delivery has tried yet and no other delivery holds."""
-    with transaction.atomic():
-        free = (
-            AttributeOutbox.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, attempts=0)
-            .values_list("pk", flat=True)[:1]
+def outbox_deliver(*, limit: int = OUTBOX_BATCH, fresh_only: bool = False) -> int:
+    """Deliver one batch of pending rows (up to `limit`, lowest id first, tried or not unless
+    `fresh_only`); returns how many were delivered."""
+    return _deliver_batch(limit=limit, fresh_only=fresh_only).delivered
+
+
+def outbox_drain(*, until: float | None = None) -> tuple[int, bool]:
+    """Step 2 above: claim untried rows in batches until none is left free. Returns how many
+    rows were delivered and whether it got to that end; past `until` (a time.monotonic()
+    value) it stops after the batch in hand, unfinished."""
+    # A relay woken for rows a drain already took finds nothing: one query, no transaction,
+    # says so. It sees rows other deliveries hold too, so "none" means a claim would find none.
+    if not AttributeOutbox.objects.filter(processed_at__isnull=True, attempts=0).exists():
+        return 0, True
+    total = 0
+    while True:
+        limit = OUTBOX_BATCH
+        batch = _deliver_batch(limit=limit, fresh_only=True)
+        total += batch.delivered
+        if batch.claimed < limit:  # it took every row left free: no need to look again
+            return total, True
+        if until is not None and time.monotonic() >= until:
+            return total, False
+
+
+def outbox_sweep(*, max_rows: int = 20_000) -> int:
+    """Beat's safety net (step 4 above): one pass over the pending rows, tried or not, in id
+    order, up to `max_rows` claimed (the next sweep goes on). Returns how many were delivered."""
+    claimed = delivered = last_id = 0
+    while claimed < max_rows:
+        batch = _deliver_batch(
+            limit=min(SWEEP_BATCH, max_rows - claimed), fresh_only=False, after_id=last_id
         )
-        return bool(list(free))
+        if not batch.claimed:
+            break
+        claimed, delivered, last_id = (
+            claimed + batch.claimed,
+            delivered + batch.delivered,
+            batch.last_id,
+        )
+    return delivered
 
 
 def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:
@@ -95,15 +152,3 @@ def _run_hooks(rows: list[AttributeOutbox]) -> dict[int, str]:
     if not failures:
         return {}
     return {row.pk: "\n".join(failures)[:2000] for row in rows}
-
-
-def outbox_sweep(*, max_rows: int = 20_000) -> int:
-    """Deliver whatever is still pending (the broker was down, a worker died, a hook failed);
-    run by beat. Returns how many rows were delivered."""
-    total = 0
-    while total < max_rows:
-        delivered = outbox_deliver(limit=500)
-        if not delivered:
-            break
-        total += delivered
-    return total

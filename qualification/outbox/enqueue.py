@@ -1,60 +1,65 @@
-"""Queueing a delivery of the outbox after a commit, at most one at a time per burst."""
+"""Asking for delivery after a commit that wrote outbox rows: once per transaction."""
 
-import contextlib
 import logging
-import math
-import time
 
-from django.conf import settings
-from django.core.cache import cache
+from celery import current_app
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# While a delivery is queued or draining, later commits need not queue another: it takes every
-# pending row. The mark expires on its own if a worker dies holding it (the sweeper delivers).
-# Without a shared cache (the embedded default), every commit delivers in-process.
-DELIVERY_QUEUED_KEY = "qualification:outbox-delivery-queued"
-DELIVERY_MARK_SECONDS = 5
-# A process that found the mark set trusts it this long without asking Redis again (under load,
-# asking was a tenth of an API write's CPU). A delivery that clears the mark waits longer than
-# that before its last look for rows (tasks.deliver_outbox), so it still takes the rows of
-# commits that trusted the mark until just before it was cleared.
-DELIVERY_MARK_TRUST_SECONDS = 0.1
-DELIVERY_LINGER_SECONDS = 0.25
-assert DELIVERY_LINGER_SECONDS > DELIVERY_MARK_TRUST_SECONDS * 2, "the linger must outlast trust"
-_delivery_mark_seen_at = -math.inf
+
+class _Transaction:
+    """What every after-commit callback of one transaction's outbox rows shares: whether one of
+    them has asked for delivery yet."""
+
+    __slots__ = ("asked",)
+
+    def __init__(self) -> None:
+        self.asked = False
 
 
-def enqueue_delivery(outbox_id: int) -> None:
-    global _delivery_mark_seen_at
-    from .tasks import deliver_outbox
+# On the connection (one per thread): the current transaction's _Transaction, until one of its
+# callbacks asks for delivery; the next transaction that writes rows starts a new one.
+_CURRENT = "switchboard_outbox_transaction"
 
-    # Taken before asking: the mark was set at some moment after it, at the latest.
-    asked_at = time.monotonic()
+
+def deliver_after_commit(using: str | None = None) -> None:
+    """Call where outbox rows are written, inside their transaction: when it commits, delivery
+    is asked for once, however many rows (and calls) it wrote; if it rolls back, never.
+
+    Each call registers a callback, so a savepoint rolled back with some of them leaves the
+    others; the first one to run asks and the rest find it done."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        enqueue_delivery()  # autocommit: the write has committed already
+        return
+    current = connection.__dict__.get(_CURRENT)
+    if current is None or current.asked:
+        current = connection.__dict__[_CURRENT] = _Transaction()
+    transaction.on_commit(lambda: _ask_once(current), using=using)
+
+
+def _ask_once(current: _Transaction) -> None:
+    if not current.asked:
+        current.asked = True
+        enqueue_delivery()
+
+
+def enqueue_delivery() -> None:
+    """Ask for the rows just committed to be delivered. With a broker: set the relay's wake-up,
+    one Redis round trip, never a wait for the delivery; if Redis cannot take it, the rows stay
+    pending for beat's sweep. On the embedded default (tasks run in-process): deliver now."""
     try:
-        if settings.REDIS_URL:
-            if asked_at - _delivery_mark_seen_at < DELIVERY_MARK_TRUST_SECONDS:
-                return
-            if not cache.add(DELIVERY_QUEUED_KEY, outbox_id, timeout=DELIVERY_MARK_SECONDS):
-                _delivery_mark_seen_at = asked_at
-                return
+        if current_app.conf.task_always_eager:
+            from .tasks import deliver_outbox
+
+            deliver_outbox.delay()
+        else:
+            from .relay import relay_wake
+
+            relay_wake()
     except Exception:
-        logger.warning("Cache unavailable; queueing outbox delivery %s anyway.", outbox_id)
-    try:
-        deliver_outbox.delay(outbox_id)
-    except Exception:
-        # The row is committed; the sweeper delivers it when the broker is back.
         logger.warning(
-            "Could not queue outbox row %s; the sweeper will deliver it.", outbox_id, exc_info=True
+            "Could not ask for outbox delivery (or, in-process, it failed); the sweep delivers.",
+            exc_info=True,
         )
-        with contextlib.suppress(Exception):
-            cache.delete(DELIVERY_QUEUED_KEY)
-
-
-def forget_delivery_mark() -> None:
-    """Forget having seen a delivery queued, here and in the cache, as at a fresh start (tests
-    start so: a delivery queued by an earlier test must not be trusted to take their rows)."""
-    global _delivery_mark_seen_at
-    _delivery_mark_seen_at = -math.inf
-    with contextlib.suppress(Exception):
-        cache.delete(DELIVERY_QUEUED_KEY)

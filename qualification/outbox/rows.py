@@ -3,10 +3,8 @@ delivery once that transaction commits."""
 
 from datetime import datetime
 
-from django.db import transaction
-
 from ..models import AttributeOutbox, AttributeTarget
-from .enqueue import enqueue_delivery
+from .enqueue import deliver_after_commit
 
 
 def outbox_row(target: AttributeTarget, names: list[str], source: str, now: datetime):
@@ -23,4 +21,4 @@ def outbox_row(target: AttributeTarget, names: list[str], source: str, now: date
 def outbox_write(target: AttributeTarget, names: list[str], source: str, now: datetime) -> None:
     row = outbox_row(target, names, source, now)
     row.save(force_insert=True)
-    transaction.on_commit(lambda: enqueue_delivery(row.pk))
+    deliver_after_commit()

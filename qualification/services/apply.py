@@ -62,7 +62,7 @@ from core.write_guard import service
 
 from ..commit import Merge, write_if_current
 from ..models import AttributeChange, AttributeTarget, DataAttribute, DataType, Outcome, Precedence
-from ..outbox.enqueue import enqueue_delivery
+from ..outbox.enqueue import deliver_after_commit
 from ..outbox.rows import outbox_row
 from ..results import (
     ApplyResult,
@@ -352,7 +352,7 @@ def _store(
     ):
         return False
     if outbox is not None:
-        transaction.on_commit(lambda: enqueue_delivery(outbox.pk))
+        deliver_after_commit()
     meta = type(target)._meta
     for name, value in plan.columns.items():
         setattr(target, meta.get_field(name).attname, value)

@@ -19,7 +19,7 @@ from core.request_context import request_id_var
 from core.write_guard import service
 
 from ..models import AttributeChange, AttributeOutbox, Outcome
-from ..outbox.enqueue import enqueue_delivery
+from ..outbox.enqueue import deliver_after_commit
 from ..outbox.rows import outbox_write
 from ..record_fields import record_field_label
 from ..results import Conflict, Provenance
@@ -224,7 +224,6 @@ def targets_record(
     source_kind(source)
     actor = Actor.coerce(actor)
     now = timezone.now()
-    rows: list[AttributeOutbox] = []
     with transaction.atomic():
         for start in range(0, len(pks), 1000):
             chunk = pks[start : start + 1000]
@@ -236,7 +235,7 @@ def targets_record(
                 _history_row(model, pk, version, change, source, actor, reason, now)
                 for pk, version in versions
             )
-            rows = AttributeOutbox.objects.bulk_create(
+            AttributeOutbox.objects.bulk_create(
                 AttributeOutbox(
                     target_type=model.history_type,
                     target_id=pk,
@@ -247,9 +246,7 @@ def targets_record(
                 )
                 for pk, version in versions
             )
-        # One delivery takes every pending row; SQLite's bulk insert may not return ids.
-        first = rows[0].pk if rows and rows[0].pk else 0
-        transaction.on_commit(lambda: enqueue_delivery(first))
+        deliver_after_commit()
 
 
 @service
@@ -266,7 +263,7 @@ def target_deleted(
     AttributeChange.objects.bulk_create(
         [_history_row(model, target.pk, 0, deleted, source, actor, reason, now)]
     )
-    row = AttributeOutbox.objects.create(
+    AttributeOutbox.objects.create(
         target_type=model.history_type,
         target_id=target.pk,
         target_version=0,
@@ -274,4 +271,4 @@ def target_deleted(
         source=source,
         created_at=now,
     )
-    transaction.on_commit(lambda: enqueue_delivery(row.pk))
+    deliver_after_commit()
