@@ -14,8 +14,8 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 ON_REDIS = bool(settings.REDIS_URL)
 
 # Every teammate a test makes has a password ("demo"), and production's hasher spends half a
-# second of CPU on each on purpose: a third of the suite's set-up time. Tests need a password
-# that checks, not one that resists guessing.
+# second of CPU on each on purpose: half the suite's CPU time. Tests need a password that
+# checks, not one that resists guessing.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Each test process keeps its Redis keys apart: the cache's and the Celery broker's (queues,
