@@ -9,8 +9,7 @@ from qualification.services import (
     attributes_apply,
     target_created,
     target_deleted,
-    target_lock,
-    target_record,
+    target_tags_change,
     targets_record,
 )
 from qualification.sources import Actor
@@ -53,28 +52,9 @@ def company_delete(*, company: Company, source: str, actor: Actor | Any) -> None
 
 @service
 def company_tag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) -> None:
-    """Tag a company once; recorded and announced like an attribute change."""
-    with transaction.atomic():
-        target_lock(target=company)  # one change of its links at a time
-        if not company.tags.filter(pk=tag.pk).exists():
-            company.tags.add(tag)
-            target_record(
-                target=company,
-                changes=[RecordChange("tags", None, tag.name)],
-                source=source,
-                actor=actor,
-            )
+    target_tags_change(target=company, tag=tag, add=True, source=source, actor=actor)
 
 
 @service
 def company_untag(*, company: Company, tag: Tag, source: str, actor: Actor | Any) -> None:
-    with transaction.atomic():
-        target_lock(target=company)  # one change of its links at a time
-        if company.tags.filter(pk=tag.pk).exists():
-            company.tags.remove(tag)
-            target_record(
-                target=company,
-                changes=[RecordChange("tags", tag.name, None)],
-                source=source,
-                actor=actor,
-            )
+    target_tags_change(target=company, tag=tag, add=False, source=source, actor=actor)

@@ -13,8 +13,7 @@ from qualification.services import (
     RecordChange,
     tag_find_or_create,
     tag_named,
-    target_lock,
-    target_record,
+    target_tags_change,
     targets_record,
 )
 from qualification.sources import Actor
@@ -24,30 +23,12 @@ from ..models import Contact, Segment
 
 @service
 def contact_tag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) -> None:
-    with transaction.atomic():
-        target_lock(target=contact)  # one change of its links at a time
-        if not contact.tags.filter(pk=tag.pk).exists():
-            contact.tags.add(tag)
-            target_record(
-                target=contact,
-                changes=[RecordChange("tags", None, tag.name)],
-                source=source,
-                actor=actor,
-            )
+    target_tags_change(target=contact, tag=tag, add=True, source=source, actor=actor)
 
 
 @service
 def contact_untag(*, contact: Contact, tag: Tag, source: str, actor: Actor | Any) -> None:
-    with transaction.atomic():
-        target_lock(target=contact)  # one change of its links at a time
-        if contact.tags.filter(pk=tag.pk).exists():
-            contact.tags.remove(tag)
-            target_record(
-                target=contact,
-                changes=[RecordChange("tags", tag.name, None)],
-                source=source,
-                actor=actor,
-            )
+    target_tags_change(target=contact, tag=tag, add=False, source=source, actor=actor)
 
 
 @service

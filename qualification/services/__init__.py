@@ -22,7 +22,7 @@ from .qualification_list import (
     qualification_item_move,
     qualification_item_remove,
 )
-from .tags import TagNameTaken, tag_find_or_create, tag_named, tag_rename
+from .tags import TagNameTaken, tag_find_or_create, tag_named, tag_rename, target_tags_change
 from .targets import (
     RecordChange,
     record_conflicts,
@@ -60,5 +60,6 @@ __all__ = [
     "target_fields_set",
     "target_lock",
     "target_record",
+    "target_tags_change",
     "targets_record",
 ]

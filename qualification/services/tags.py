@@ -1,11 +1,15 @@
 """Tags: found by name without regard to case, made, renamed. Tagging contacts and companies is
 their apps' business (they announce it)."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from core.write_guard import service
 
-from ..models import Tag
+from ..models import AttributeTarget, Tag
+from ..sources import Actor
+from .targets import RecordChange, target_lock, target_record
 
 
 class TagNameTaken(Exception):
@@ -45,3 +49,28 @@ def tag_rename(*, tag: Tag, name: str) -> Tag:
             raise TagNameTaken(name) from exc
         tag.name = name
     return tag
+
+
+@service
+def target_tags_change(
+    *, target: AttributeTarget, tag: Tag, add: bool, source: str, actor: "Actor | Any"
+) -> bool:
+    """Tag or untag a contact or company (anything with `tags`), recorded and announced like
+    an attribute change; a no-op when it already is so. The row is locked first, so
+    concurrent taggings of one record are recorded once. Returns whether anything changed."""
+    with transaction.atomic():
+        target_lock(target=target)
+        if target.tags.filter(pk=tag.pk).exists() == add:
+            return False
+        (target.tags.add if add else target.tags.remove)(tag)
+        target_record(
+            target=target,
+            changes=[
+                RecordChange("tags", None, tag.name)
+                if add
+                else RecordChange("tags", tag.name, None)
+            ],
+            source=source,
+            actor=actor,
+        )
+    return True
