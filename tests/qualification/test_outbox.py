@@ -113,32 +113,10 @@ def test_a_real_worker_delivers_committed_changes(celery_worker, recorded_hook_c
     assert contact.pk in {e.target_id for e in recorded_hook_calls}
 
 
-@pytest.mark.django_db
-def test_one_bad_row_does_not_hold_up_the_others(recorded_hook_calls):
-    good, bad = ContactFactory(), ContactFactory()
-    AttributeOutbox.objects.all().delete()
-    recorded_hook_calls.clear()
-    rows = [
-        AttributeOutboxFactory(target_id=good.pk, created_at=good.created_at),
-        AttributeOutboxFactory(target_id=bad.pk, created_at=bad.created_at),
-    ]
-
-    def picky(events):
-        if any(e.target_id == bad.pk for e in events):
-            raise ValueError("cannot handle this one")
-
-    register_after_change("tests.picky", picky)
-    try:
-        assert outbox_deliver() == 1
-    finally:
-        unregister_after_change("tests.picky")
-    delivered, pending = (AttributeOutbox.objects.get(pk=r.pk) for r in rows)
-    assert delivered.processed_at is not None
-    assert pending.processed_at is None and "cannot handle this one" in pending.last_error
-
-
-@pytest.mark.django_db
-def test_a_sweep_tries_a_failing_row_once_and_delivers_the_rest():
+@pytest.fixture
+def picky_rows():
+    """Pending outbox rows for a good, a bad and the good contact again, no others, and a hook
+    that refuses every batch holding the bad one (registered for the test)."""
     good, bad = ContactFactory(), ContactFactory()
     AttributeOutbox.objects.all().delete()
     rows = [
@@ -151,14 +129,24 @@ def test_a_sweep_tries_a_failing_row_once_and_delivers_the_rest():
             raise ValueError("cannot handle this one")
 
     register_after_change("tests.picky", picky)
-    try:
-        assert outbox_sweep() == 2
-        assert AttributeOutbox.objects.get(pk=rows[1].pk).attempts == 1  # one pass, one try
-        assert outbox_sweep() == 0
-        assert AttributeOutbox.objects.get(pk=rows[1].pk).attempts == 2
-    finally:
-        unregister_after_change("tests.picky")
-    assert AttributeOutbox.objects.filter(processed_at__isnull=True).count() == 1
+    yield rows
+    unregister_after_change("tests.picky")
+
+
+@pytest.mark.django_db
+def test_one_bad_row_does_not_hold_up_the_others(picky_rows):
+    assert outbox_deliver() == 2
+    delivered, pending, _ = (AttributeOutbox.objects.get(pk=r.pk) for r in picky_rows)
+    assert delivered.processed_at is not None
+    assert pending.processed_at is None and "cannot handle this one" in pending.last_error
+
+
+@pytest.mark.django_db
+def test_a_sweep_tries_a_failing_row_once_and_delivers_the_rest(picky_rows):
+    assert outbox_sweep() == 2
+    assert AttributeOutbox.objects.get(pk=picky_rows[1].pk).attempts == 1  # one pass, one try
+    assert outbox_sweep() == 0
+    assert AttributeOutbox.objects.get(pk=picky_rows[1].pk).attempts == 2
 
 
 @pytest.mark.django_db
@@ -215,29 +203,17 @@ def test_broker_down_during_the_write_loses_nothing(
 
 
 @pytest.mark.django_db
-def test_a_drain_takes_fresh_rows_and_leaves_failed_ones_to_the_sweeper(recorded_hook_calls):
+def test_a_drain_takes_fresh_rows_and_leaves_failed_ones_to_the_sweeper(picky_rows):
     from qualification.outbox.delivery import outbox_drain
 
-    good, bad = ContactFactory(), ContactFactory()
-    AttributeOutbox.objects.all().delete()
-    rows = [
-        AttributeOutboxFactory(target_id=contact.pk, created_at=contact.created_at)
-        for contact in (good, bad, good)
-    ]
-
-    def picky(events):
-        if any(e.target_id == bad.pk for e in events):
-            raise ValueError("cannot handle this one")
-
-    register_after_change("tests.picky", picky)
-    try:
-        assert outbox_drain() == (2, True)
-    finally:
-        unregister_after_change("tests.picky")
+    rows = picky_rows
+    assert outbox_drain() == (2, True)
     states = {r.pk: AttributeOutbox.objects.get(pk=r.pk) for r in rows}
     assert [states[r.pk].processed_at is not None for r in rows] == [True, False, True]
-    # Tried once, not again and again in the loop: the sweeper retries it later.
+    # Tried once, not again and again in the loop: the sweeper retries it later, once the
+    # hook accepts it.
     assert states[rows[1].pk].attempts == 1
+    unregister_after_change("tests.picky")
     assert outbox_sweep() == 1
     assert AttributeOutbox.objects.get(pk=rows[1].pk).processed_at is not None
 
