@@ -10,7 +10,7 @@ def shell(request):
         "site_header": "Switchboard",
         "site_title": "Switchboard",
         "site_url": "/inbox/",
-        "has_permission": bool(user and user.is_active and user.is_staff),
+        "has_permission": bool(user and user.is_active and user.is_superuser),
         "here": here,
         "debug_htmx": settings.DEBUG,
     }

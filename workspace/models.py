@@ -41,3 +41,17 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class Profile(models.Model):
+    """What a teammate sets for themselves. Made on first use (see profiles.profile_for), so
+    teammates created anywhere (createsuperuser, the settings page, tests) need nothing more."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # An IANA zone name ("America/New_York"); blank means "use my browser's".
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

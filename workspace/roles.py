@@ -17,9 +17,12 @@ from django.contrib.auth.management import create_permissions
 VIEWER, TEAMMATE, ADMIN = "Viewer", "Teammate", "Admin"
 ROLES = (ADMIN, TEAMMATE, VIEWER)
 ROLE_DESCRIPTIONS = {
-    ADMIN: "Everything, including data attributes, the qualification list, teammates and roles",
-    TEAMMATE: "Read everything; edit contact and company data and conversations",
-    VIEWER: "Read everything, edit nothing",
+    ADMIN: "Everything a Teammate can do, plus the workspace settings: teammates and their "
+    "roles, data attributes and who may write them, the qualification-data list and API tokens.",
+    TEAMMATE: "Reads conversations, contacts and companies with their history. Replies, adds "
+    "notes, assigns and closes conversations; edits contact and company data, tags and company "
+    "links; saves segments.",
+    VIEWER: "Reads conversations, contacts and companies with their history. Changes nothing.",
 }
 
 APPS = ("workspace", "qualification", "companies", "contacts", "inbox")

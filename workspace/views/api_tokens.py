@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .forms import ApiTokenCreateForm
-from .models import ApiToken
-from .selectors import api_tokens_for_settings
-from .tokens import (
+from ..forms import ApiTokenCreateForm
+from ..models import ApiToken
+from ..selectors import api_tokens_for_settings
+from ..tokens import (
     ACCESS,
     RESOURCE_LABELS,
     RESOURCES,
@@ -22,6 +22,7 @@ from .tokens import (
     api_token_revoke,
     describe_scopes,
 )
+from .settings_area import settings_context
 
 PAGE = "workspace/api_tokens.html"
 VIEW, ADD, CHANGE = "workspace.view_apitoken", "workspace.add_apitoken", "workspace.change_apitoken"
@@ -53,9 +54,8 @@ def _described(token: ApiToken) -> ApiToken:
 
 
 def _page_context(request: HttpRequest, form: ApiTokenCreateForm, **extra) -> dict:
-    return {
+    return settings_context(request, "api-tokens") | {
         "title": "API tokens",
-        "section": "api-tokens",
         "tokens": [_described(t) for t in api_tokens_for_settings()],
         "form": form,
         "scope_grid": _scope_grid(form),
@@ -110,7 +110,7 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     confirm instead); POST revokes. Revoking a revoked token changes nothing."""
     token = get_object_or_404(ApiToken.objects.select_related("created_by"), pk=pk)
     if request.method == "GET":
-        context = {"title": f"Revoke {token.name}", "section": "api-tokens"}
+        context = settings_context(request, "api-tokens") | {"title": f"Revoke {token.name}"}
         return render(request, "workspace/api_token_revoke.html", context | {"token": token})
     revoked = api_token_revoke(token=token)
     if revoked:
