@@ -16,10 +16,6 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-admin.site.site_header = "Switchboard"
-admin.site.site_title = "Switchboard"
-admin.site.index_title = "Workspace data and settings"
-
 urlpatterns = [
     path(
         "accounts/login/",

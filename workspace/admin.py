@@ -102,12 +102,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             api_token_revoke(token=token)
         messages.success(request, f"Revoked {queryset.count()} token(s).")
-
-
-def _superusers_only(request) -> bool:
-    """/admin/ is a break-glass tool for superusers. Admins, Teammates and Viewers use the
-    product's own pages (the settings area), where every change goes through a service."""
-    return request.user.is_active and request.user.is_superuser
-
-
-admin.site.has_permission = _superusers_only

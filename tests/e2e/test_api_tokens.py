@@ -18,7 +18,8 @@ def test_admin_creates_a_token_sees_it_once_and_revokes_it(
 ):
     page = login("admin")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="API tokens").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="API tokens").click()
     expect(page.get_by_role("heading", name="API tokens", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="No API tokens yet")).to_be_visible()
     screenshot(page, "api-tokens-empty")
@@ -118,8 +119,9 @@ def test_without_javascript_the_same_urls_create_and_revoke_with_a_confirmation_
 
 def test_a_viewer_gets_no_link_and_403(live_server, login, teammates, screenshot):
     page = login("viewer")
-    nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Inbox")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    nav = page.get_by_role("navigation", name="Settings")
+    expect(nav.get_by_role("link", name="Your profile")).to_be_visible()
     expect(nav.get_by_role("link", name="API tokens")).to_have_count(0)
     response = page.goto(f"{live_server.url}/settings/api-tokens/")
     assert response.status == 403

@@ -1,4 +1,5 @@
-"""Roles are groups made by a data migration; the Django admin enforces them on the server."""
+"""Roles are groups made by a data migration, enforced on the server. /admin/ is a break-glass
+tool for superusers only; its forms still go through the write path."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -85,32 +86,37 @@ def contact_form(contact, **changes):
     return data
 
 
-def test_viewer_cannot_change_data_through_the_admin(client):
-    viewer = UserFactory(role="Viewer")
+def superuser(**kwargs):
+    return UserFactory(role="Admin", is_superuser=True, **kwargs)
+
+
+@pytest.mark.parametrize("role", ["Admin", "Teammate", "Viewer"])
+def test_the_django_admin_refuses_every_role_but_superusers(client, role):
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
     history_before = AttributeChange.objects.count()
-    client.force_login(viewer)
+    client.force_login(UserFactory(role=role))
     url = f"/admin/contacts/contact/{contact.pk}/change/"
-
-    page = client.get(url)
-    assert page.status_code == 200
-    assert b'name="_save"' not in page.content  # read-only view
-
-    response = client.post(url, contact_form(contact, name="Hacked"))
-    assert response.status_code == 403
+    assert client.get("/admin/").status_code == 403
+    assert client.get(url).status_code == 403
+    assert client.post(url, contact_form(contact, name="Hacked")).status_code == 403
+    assert client.post("/admin/contacts/contact/add/", contact_form(contact)).status_code == 403
     assert Contact.objects.get(pk=contact.pk).name == "Ada"
     assert AttributeChange.objects.count() == history_before
-
-    assert (
-        client.post(f"/admin/contacts/contact/{contact.pk}/delete/", {"post": "yes"}).status_code
-        == 403
-    )
-    assert client.post("/admin/contacts/contact/add/", contact_form(contact)).status_code == 403
     assert Contact.objects.count() == 1
 
 
-def test_teammate_changes_go_through_the_write_path(client):
-    agent = UserFactory(role="Teammate", first_name="Priya", last_name="Raman")
+def test_the_django_admin_sends_a_signed_out_visitor_to_its_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_superusers_read_the_django_admin(client):
+    client.force_login(superuser())
+    assert client.get("/admin/").status_code == 200
+
+
+def test_superuser_changes_in_the_admin_go_through_the_write_path(client):
+    agent = superuser(first_name="Priya", last_name="Raman")
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
     client.force_login(agent)
     response = client.post(
@@ -128,7 +134,7 @@ def test_teammate_changes_go_through_the_write_path(client):
 
 
 def test_admin_form_offers_no_way_around_the_write_path(client):
-    agent = UserFactory(role="Teammate")
+    agent = superuser()
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
     client.force_login(agent)
     url = f"/admin/contacts/contact/{contact.pk}/change/"
@@ -145,7 +151,7 @@ def test_admin_form_offers_no_way_around_the_write_path(client):
 
 
 def test_admin_form_shows_write_path_errors_beside_the_field(client):
-    agent = UserFactory(role="Teammate")
+    agent = superuser()
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
     client.force_login(agent)
     response = client.post(
@@ -161,7 +167,7 @@ def test_admin_form_refuses_a_stale_save(client):
     from qualification.services import attributes_apply
     from qualification.sources import Actor
 
-    agent = UserFactory(role="Teammate")
+    agent = superuser()
     contact = ContactFactory(values={"name": "Ada", "email": "ada@example.com"})
     seen = Contact.objects.get(pk=contact.pk)
     attributes_apply(
@@ -191,7 +197,7 @@ def test_teammate_cannot_manage_data_attributes(client):
 
 
 def test_admin_creates_custom_attribute_but_cannot_delete_a_standard_one(client):
-    admin = UserFactory(role="Admin")
+    admin = superuser()
     client.force_login(admin)
     response = client.post(
         "/admin/qualification/dataattribute/add/",
@@ -220,7 +226,7 @@ def test_admin_creates_custom_attribute_but_cannot_delete_a_standard_one(client)
 
 
 def test_options_attribute_needs_options(client):
-    client.force_login(UserFactory(role="Admin"))
+    client.force_login(superuser())
     response = client.post(
         "/admin/qualification/dataattribute/add/",
         {
@@ -237,7 +243,7 @@ def test_options_attribute_needs_options(client):
 
 
 def test_company_id_cannot_change_once_set(client):
-    client.force_login(UserFactory(role="Admin"))
+    client.force_login(superuser())
     company = CompanyFactory(company_id="acme-1")
     page = client.get(f"/admin/companies/company/{company.pk}/change/")
     assert b'name="company_id"' not in page.content
@@ -252,11 +258,8 @@ def test_standard_attribute_model_delete_is_refused():
         DataAttributeFactory(name="throwaway").delete()
 
 
-def test_admin_sees_teammates_with_their_roles_and_teammates_cannot(client):
-    admin_user = UserFactory(username="boss", role="Admin")
+def test_superuser_sees_teammates_with_their_roles_in_the_admin(client):
     UserFactory(username="pat", role="Viewer")
-    client.force_login(admin_user)
+    client.force_login(superuser(username="boss"))
     page = client.get("/admin/auth/user/").content.decode()
     assert "pat" in page and "Viewer" in page
-    client.force_login(UserFactory(username="tim", role="Teammate"))
-    assert client.get("/admin/auth/user/").status_code == 403

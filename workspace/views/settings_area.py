@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from ..settings_pages import PERSONAL, WORKSPACE, settings_page, settings_pages_for
 
@@ -45,6 +46,7 @@ def settings_page_view(slug: str):
 
 @never_cache
 @login_required
+@require_GET
 def settings_index(request: HttpRequest) -> HttpResponse:
     context = settings_context(request, "")
     return render(request, "workspace/settings_index.html", context | {"title": "Settings"})
@@ -52,6 +54,7 @@ def settings_index(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_GET
 def settings_slot(request: HttpRequest, slug: str) -> HttpResponse:
     page = settings_page(slug)
     if page is None or not page.is_slot:
