@@ -89,12 +89,24 @@ class TeammateRoleForm(forms.Form):
     )
 
 
+class TimeZoneSelect(forms.Select):
+    """Marks the "Same as my browser" choice, which settings.js names with the browser's zone
+    even before the server has seen it."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value == "":
+            option["attrs"]["data-browser-zone"] = ""
+        return option
+
+
 class ProfileForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=150, required=False)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,
+        widget=TimeZoneSelect,
         help_text="Times are shown and entered in this zone. “Same as my browser” follows the "
         "computer you are using.",
         error_messages={"invalid_choice": "Choose a time zone from the list."},
@@ -104,3 +116,4 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         browser = f"Same as my browser ({browser_zone})" if browser_zone else "Same as my browser"
         self.fields["time_zone"].choices = [("", browser), *time_zone_choices()]
+

@@ -263,3 +263,39 @@ def test_superuser_sees_teammates_with_their_roles_in_the_admin(client):
     client.force_login(superuser(username="boss"))
     page = client.get("/admin/auth/user/").content.decode()
     assert "pat" in page and "Viewer" in page
+
+
+def test_internal_tables_and_conversation_parts_are_read_only_even_for_superusers(rf):
+    from django.contrib import admin
+
+    from contacts.models import CompanyMembership, ContactListEntry, EventSummary
+    from inbox.models import ConversationPart
+    from qualification.models import AttributeOutbox
+
+    request = rf.get("/admin/")
+    request.user = superuser()
+    for model in (
+        AttributeOutbox,
+        ContactListEntry,
+        EventSummary,
+        CompanyMembership,
+        ConversationPart,
+        AttributeChange,
+    ):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request), model
+        assert not model_admin.has_change_permission(request), model
+        assert not model_admin.has_delete_permission(request), model
+
+
+def test_no_one_posts_or_back_dates_a_conversation_part_through_the_admin(client):
+    from tests.factories import ConversationFactory
+
+    conversation = ConversationFactory()
+    client.force_login(superuser())
+    response = client.post(
+        "/admin/inbox/conversationpart/add/",
+        {"conversation": conversation.pk, "part_type": "reply", "body": "As someone else"},
+    )
+    assert response.status_code == 403
+    assert conversation.parts.count() == 0
