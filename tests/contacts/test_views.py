@@ -191,7 +191,9 @@ def test_contact_list_counts_exactly_up_to_the_limit_then_says_plus(
     response = client.get("/contacts/?role=user")
     assert ">2 contacts</p>" in response.content.decode()
     monkeypatch.setattr("core.counting.COUNT_LIMIT", 2)
-    response = client.get("/contacts/", headers={"HX-Request": "true", "HX-Target": "contact-table"})
+    response = client.get(
+        "/contacts/", headers={"HX-Request": "true", "HX-Target": "contact-table"}
+    )
     assert ">2+ contacts</p>" in response.content.decode()
     # Past one page, the count is one more query, bounded: COUNT(*) FROM (... LIMIT 3).
     with django_assert_num_queries(12) as queries:

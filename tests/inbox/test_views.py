@@ -472,9 +472,7 @@ def test_conversation_page_links_the_neighbours_within_the_inbox_filters(client,
     assert neighbours(closed) == (second.pk, None)
     assert neighbours(second, "assignee%3Dmine%26state%3Dall") == (third.pk, closed.pk)
     html = client.get(f"/inbox/conversations/{third.pk}/?inbox=assignee%3Dmine").content.decode()
-    assert (
-        f'<a href="/inbox/conversations/{second.pk}/?inbox=assignee%3Dmine" rel="next"' in html
-    )
+    assert f'<a href="/inbox/conversations/{second.pk}/?inbox=assignee%3Dmine" rel="next"' in html
     assert f'<a href="/inbox/conversations/{first.pk}/?inbox=assignee%3Dmine" rel="prev"' in html
 
 
@@ -487,9 +485,10 @@ def test_conversation_opened_directly_steps_through_the_default_inbox(client, ag
         context = client.get(f"/inbox/conversations/{here.pk}/{query}").context
         expected = (newer.pk, None) if query in ("", "?inbox=") else (None, None)
         assert (context["previous_id"], context["next_id"]) == expected, query
-    assert '<a href="/inbox/">← Inbox</a>' in client.get(
-        f"/inbox/conversations/{here.pk}/"
-    ).content.decode()
+    assert (
+        '<a href="/inbox/">← Inbox</a>'
+        in client.get(f"/inbox/conversations/{here.pk}/").content.decode()
+    )
 
 
 def test_inbox_counts_exactly_up_to_the_limit_then_says_plus(client, agent, monkeypatch):
