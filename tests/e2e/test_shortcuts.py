@@ -100,7 +100,7 @@ def test_r_replies_and_n_notes_and_ctrl_enter_sends_them(live_server, login, inb
     conversation = inbox["First mine"]
     page = login("agent")
     open_conversation(page, live_server, conversation)
-    box = page.get_by_label("Message")
+    box = page.get_by_role("textbox", name="Message")
     page.keyboard.press("r")
     expect(box).to_be_focused()
     expect(page.get_by_text("Writing a reply: Ctrl+Enter sends it")).to_be_visible()
@@ -111,12 +111,12 @@ def test_r_replies_and_n_notes_and_ctrl_enter_sends_them(live_server, login, inb
     expect(thread.get_by_role("listitem", name="Reply from Priya Raman")).to_contain_text(
         "just a quick reply"
     )
-    expect(page.get_by_label("Message")).to_be_focused()  # ready for the next one
-    expect(page.get_by_label("Message")).to_have_value("")
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()  # ready for the next one
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("")
 
-    page.get_by_label("Message").blur()
+    page.get_by_role("textbox", name="Message").blur()
     page.keyboard.press("n")
-    expect(page.get_by_label("Message")).to_be_focused()
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
     expect(page.get_by_text("Writing an internal note: Ctrl+Enter adds it")).to_be_visible()
     page.keyboard.type("needs engineering")
     page.keyboard.press("Control+Enter")
@@ -198,7 +198,7 @@ def test_a_save_in_flight_disables_its_button_and_a_failed_one_says_so_by_the_fi
 
     page.route("**/attributes/**", intercept)
     page.get_by_role("button", name="Edit Name").click()
-    field = page.get_by_label("Name", exact=True)
+    field = page.get_by_role("textbox", name="Name", exact=True)
     field.fill("Lena Held")
     form = page.get_by_role("form", name="Edit Name")
     save = form.get_by_role("button", name="Save")
@@ -249,6 +249,6 @@ def test_a_message_that_could_not_be_sent_stays_in_the_box(live_server, login, i
     expect(composer.get_by_role("alert")).to_have_text(
         "Couldn't send: the server did not answer. Your message is still here; try again."
     )
-    expect(page.get_by_label("Message")).to_have_value("Are you still there?")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("Are you still there?")
     expect(composer.get_by_role("button", name="Send reply")).to_be_enabled()
     assert ConversationPart.objects.filter(conversation=conversation).count() == 1
