@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.counting import page_count
 from qualification.models import Tag
 
 from .models import Role, Segment
@@ -47,10 +48,18 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             cursor=request.GET.get("cursor"),
             size=PAGE_SIZE,
         )
+        count = page_count(
+            filters.qs,
+            items=page.entries,
+            is_first=page.is_first,
+            has_more=page.next_cursor is not None,
+            id_field="contact_id",
+        )
     else:
         page = contact_list_page(
             filters.queryset.none(), sort=sort, descending=descending, cursor=None, size=1
         )
+        count = None
     query = request.GET.copy()
     query.pop("cursor", None)
     filter_query = query.copy()
@@ -67,6 +76,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "operators": OPERATOR_LABELS,
         "custom_error": getattr(filters, "custom_error", ""),
         "page": page,
+        "count": count,
         "rows": [
             {
                 "entry": e,

@@ -19,7 +19,7 @@ SNOOZE_CHOICES = [
 class PartForm(forms.Form):
     body = forms.CharField(
         label="Message",
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "aria-describedby": "composer-hint"}),
         max_length=BODY_MAX_LENGTH,
         error_messages={"required": "Write something before sending."},
     )

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from companies.models import Company
 from contacts.models import CompanyMembership, Contact
+from core.pagination import keyset_after
 from qualification.selectors import (
     attribute_rows,
     qualification_attributes_by_model,
@@ -49,6 +50,31 @@ def conversation_for_page(pk: int) -> Conversation:
         ),
         pk=pk,
     )
+
+
+def conversation_neighbours(
+    filtered: QuerySet[Conversation], conversation: Conversation
+) -> tuple[int | None, int | None]:
+    """The conversations just above (previous) and just below (next) this one in a filtered
+    inbox, newest activity first: one query, whose two LIMIT 1 subqueries walk the activity
+    index from this conversation's position, whether or not it still matches the filters."""
+    position = (conversation.last_activity_at, conversation.pk)
+    base = filtered.order_by().values("pk")
+
+    def step(descending: bool):
+        after = keyset_after(
+            base, field="last_activity_at", id_field="pk", position=position, descending=descending
+        )
+        order = ("-last_activity_at", "-pk") if descending else ("last_activity_at", "pk")
+        return Subquery(after.order_by(*order)[:1])
+
+    row = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .annotate(previous_id=step(descending=False), next_id=step(descending=True))
+        .values("previous_id", "next_id")
+        .first()
+    )
+    return (row["previous_id"], row["next_id"]) if row else (None, None)
 
 
 def teammates() -> list:

@@ -1,15 +1,18 @@
 """The teammate UI: the inbox, a conversation with the customer's data beside it, and the
 contact and company pages. Thin views: reads come from selectors, writes from services."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from companies.models import Company
 from contacts.models import Contact
 from contacts.selectors import contact_event_summaries, contact_events
+from core.counting import page_count
 from core.pagination import keyset_page
 from qualification.selectors import (
     HISTORY_SOURCES,
@@ -24,6 +27,7 @@ from .forms import AssignForm, PartForm, SnoozeForm
 from .models import Conversation
 from .selectors import (
     conversation_for_page,
+    conversation_neighbours,
     customer_panel,
     inbox_conversations,
     teammate_names,
@@ -42,22 +46,57 @@ def inbox(request: HttpRequest) -> HttpResponse:
         page = keyset_page(
             filters.qs, field="last_activity_at", cursor=request.GET.get("cursor"), size=PAGE_SIZE
         )
+        count = page_count(
+            filters.qs,
+            items=page.items,
+            is_first=page.is_first,
+            has_more=page.next_cursor is not None,
+        )
     else:
         page = keyset_page(
             Conversation.objects.none(), field="last_activity_at", cursor=None, size=1
         )
-    query = request.GET.copy()
-    query.pop("cursor", None)
+        count = None
+    query = _inbox_query(request.GET)
     context = {
         "title": "Inbox",
         "section": "inbox",
         "filters": filters,
         "page": page,
-        "query": query.urlencode(),
+        "count": count,
+        "query": query,
     }
     if request.htmx and request.htmx.target == "conversation-list":
         return render(request, "inbox/inbox.html#conversation-list", context)
     return render(request, "inbox/inbox.html", context)
+
+
+def _inbox_query(data: QueryDict) -> str:
+    """The inbox's filters alone (no cursor, nothing else), as a query string: conversation
+    links carry it so that the conversation page can step through the same filtered list and
+    lead back to it."""
+    kept = QueryDict(mutable=True)
+    for name in ConversationFilter.Meta.fields:
+        values = [v for v in data.getlist(name) if v]
+        if values:
+            kept.setlist(name, values[:1])
+    return kept.urlencode()
+
+
+def _neighbours(request: HttpRequest, conversation: Conversation, inbox_query: str) -> dict:
+    """Links to the previous and next conversation of the inbox list this one was opened from."""
+    filters = ConversationFilter(
+        QueryDict(inbox_query), queryset=Conversation.objects.all(), user=request.user
+    )
+    previous_id, next_id = (
+        conversation_neighbours(filters.qs, conversation) if filters.is_valid() else (None, None)
+    )
+    return {
+        "inbox_query": inbox_query,
+        "from_inbox": f"?{urlencode({'inbox': inbox_query})}" if inbox_query else "",
+        "previous_id": previous_id,
+        "next_id": next_id,
+    }
 
 
 def _company_id(request: HttpRequest) -> int | None:
@@ -99,6 +138,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     context = _conversation_context(request, conversation)
     if request.htmx and request.htmx.target == "company-panel":
         return render(request, "inbox/conversation.html#company-panel", context)
+    inbox_query = _inbox_query(QueryDict(request.GET.get("inbox", "")))
+    context.update(_neighbours(request, conversation, inbox_query))
     return render(request, "inbox/conversation.html", context)
 
 

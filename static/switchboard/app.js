@@ -93,6 +93,7 @@
   }
 
   document.addEventListener("htmx:responseError", function (event) {
+    if (event.defaultPrevented) return; // already said next to the field (saving.js)
     var status = event.detail.xhr.status;
     if (status === 403) {
       showAlert("You don't have permission to do that. Nothing was changed.");
@@ -102,7 +103,8 @@
       showAlert("Something went wrong on the server (" + status + "). Nothing was changed; please try again.");
     }
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.defaultPrevented) return; // already said next to the field (saving.js)
     showAlert("Switchboard could not be reached. Check your connection; nothing was changed.");
   });
   document.addEventListener("htmx:beforeRequest", function () {

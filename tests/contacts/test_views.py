@@ -177,3 +177,26 @@ def test_viewer_cannot_save_segments(client, people):
     assert client.get("/contacts/").status_code == 200
     assert client.post("/contacts/segments/", {"name": "X", "query": ""}).status_code == 403
     assert not Segment.objects.exists()
+
+
+def test_contact_list_counts_exactly_up_to_the_limit_then_says_plus(
+    client, agent, people, monkeypatch, django_assert_num_queries
+):
+    client.force_login(agent)
+    html = client.get("/contacts/").content.decode()
+    assert '<p class="sb-count" id="contact-count">3 contacts</p>' in html
+    assert ">1 contact</p>" in client.get("/contacts/?role=lead").content.decode()
+    assert ">0 contacts</p>" in client.get("/contacts/?q=nobody").content.decode()
+    monkeypatch.setattr("contacts.views.PAGE_SIZE", 1)
+    response = client.get("/contacts/?role=user")
+    assert ">2 contacts</p>" in response.content.decode()
+    monkeypatch.setattr("core.counting.COUNT_LIMIT", 2)
+    response = client.get(
+        "/contacts/", headers={"HX-Request": "true", "HX-Target": "contact-table"}
+    )
+    assert ">2+ contacts</p>" in response.content.decode()
+    # Past one page, the count is one more query, bounded: COUNT(*) FROM (... LIMIT 3).
+    with django_assert_num_queries(12) as queries:
+        client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
+    counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counting) == 1 and "LIMIT 3" in counting[0]

@@ -1,11 +1,19 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server."""
 
+import os
 from pathlib import Path
 
 import pytest
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+# A busy machine can need more than 10 s a step: E2E_TIMEOUT_MS raises the bound for actions
+# and for expect() alike.
+TIMEOUT_MS = int(os.environ.get("E2E_TIMEOUT_MS", "10000"))
+if "E2E_TIMEOUT_MS" in os.environ:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +55,7 @@ def login(browser, live_server):
 
     def sign_in(username: str):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")

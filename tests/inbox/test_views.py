@@ -178,15 +178,19 @@ def test_conversation_page_query_count_is_constant(
     url = f"/inbox/conversations/{conversation.pk}/"
     client.get(url)
     # session, user, perms (2); conversation; parts; memberships; tags; segments; teammates;
-    # qualification lists.
-    with django_assert_num_queries(11):
+    # qualification lists; the previous and next conversations of the inbox.
+    with django_assert_num_queries(12):
         client.get(url)
     for i in range(15):
         ConversationPartFactory(conversation=conversation, kind=PartKind.REPLY, body=f"r{i}")
         QualificationItemFactory(attribute=DataAttributeFactory(name=f"q_{i}"))
         QualificationItemFactory(attribute=DataAttributeFactory(model="company", name=f"c_{i}"))
-    with django_assert_num_queries(11):
-        client.get(url)
+        conversation_with(minutes_ago=i - 7)
+    with django_assert_num_queries(12):
+        client.get(f"{url}?inbox=state%3Dall%26role%3Duser")
+    # An assignee filter checks its value against the teammates (one more query).
+    with django_assert_num_queries(13):
+        client.get(f"{url}?inbox=state%3Dall%26assignee%3Dunassigned")
 
 
 def test_composer_adds_replies_and_notes(client, agent, conversation):
@@ -429,3 +433,101 @@ def test_archived_attributes_leave_the_panel(client, agent, conversation):
     with writes_allowed():
         DataAttribute.objects.filter(pk=job.pk).update(archived=True)
     assert "Job title" not in client.get(url).content.decode()
+
+
+# Stepping through a filtered inbox (j/k) and counts ------------------------------------------
+
+
+def test_inbox_links_carry_its_filters_and_nothing_else(client, agent):
+    mine = conversation_with(assignee=agent)
+    client.force_login(agent)
+    html = client.get("/inbox/?q=&assignee=mine&state=all&cursor=junk&utm=x").content.decode()
+    assert f'href="/inbox/conversations/{mine.pk}/?inbox=state%3Dall%26assignee%3Dmine"' in html
+    html = client.get(f"/inbox/conversations/{mine.pk}/?inbox=state%3Dall%26assignee%3Dmine")
+    assert '<a href="/inbox/?state=all&amp;assignee=mine">← Inbox</a>' in html.content.decode()
+
+
+def test_conversation_page_links_the_neighbours_within_the_inbox_filters(client, agent):
+    other = UserFactory(username="ada", role="Teammate")
+    first = conversation_with(assignee=agent, minutes_ago=1, subject="First")
+    conversation_with(assignee=other, minutes_ago=2)  # filtered out
+    # Same activity time as `second`: the id breaks the tie, as in the list.
+    second = conversation_with(assignee=agent, minutes_ago=3, subject="Second")
+    third = ConversationFactory(
+        contact=ContactFactory(), assignee=agent, last_activity_at=second.last_activity_at
+    )
+    closed = conversation_with(assignee=agent, minutes_ago=4, state=ConversationState.CLOSED)
+    client.force_login(agent)
+    inbox = client.get("/inbox/?assignee=mine")
+    assert listed(inbox) == [first.pk, third.pk, second.pk]
+
+    def neighbours(conversation, query="assignee%3Dmine"):
+        context = client.get(f"/inbox/conversations/{conversation.pk}/?inbox={query}").context
+        return context["previous_id"], context["next_id"]
+
+    assert neighbours(first) == (None, third.pk)
+    assert neighbours(third) == (first.pk, second.pk)
+    assert neighbours(second) == (third.pk, None)
+    # A conversation that left the filtered list (closed meanwhile) still finds its place.
+    assert neighbours(closed) == (second.pk, None)
+    assert neighbours(second, "assignee%3Dmine%26state%3Dall") == (third.pk, closed.pk)
+    html = client.get(f"/inbox/conversations/{third.pk}/?inbox=assignee%3Dmine").content.decode()
+    assert f'<a href="/inbox/conversations/{second.pk}/?inbox=assignee%3Dmine" rel="next"' in html
+    assert f'<a href="/inbox/conversations/{first.pk}/?inbox=assignee%3Dmine" rel="prev"' in html
+
+
+def test_conversation_opened_directly_steps_through_the_default_inbox(client, agent):
+    newer = conversation_with(minutes_ago=1)
+    here = conversation_with(minutes_ago=2)
+    conversation_with(minutes_ago=3, state=ConversationState.CLOSED)
+    client.force_login(agent)
+    for query in ("", "?inbox=", "?inbox=assignee%3Dnobody", "?inbox=tag%3D999999"):
+        context = client.get(f"/inbox/conversations/{here.pk}/{query}").context
+        expected = (newer.pk, None) if query in ("", "?inbox=") else (None, None)
+        assert (context["previous_id"], context["next_id"]) == expected, query
+    assert (
+        '<a href="/inbox/">← Inbox</a>'
+        in client.get(f"/inbox/conversations/{here.pk}/").content.decode()
+    )
+
+
+def test_inbox_counts_exactly_up_to_the_limit_then_says_plus(client, agent, monkeypatch):
+    for i in range(7):
+        conversation_with(
+            minutes_ago=i, assignee=agent if i < 3 else None, subject="Only one" if i == 6 else ""
+        )
+    client.force_login(agent)
+    html = client.get("/inbox/").content.decode()
+    assert '<p class="sb-count" id="conversation-count">7 conversations</p>' in html
+    assert ">1 conversation</p>" in client.get("/inbox/?q=only+one").content.decode()
+    assert ">0 conversations</p>" in client.get("/inbox/?q=nomatch").content.decode()
+    monkeypatch.setattr("inbox.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("core.counting.COUNT_LIMIT", 5)
+    response = client.get("/inbox/")
+    assert (response.context["count"].value, response.context["count"].more) == (5, True)
+    assert ">5+ conversations</p>" in response.content.decode()
+    assert ">5+ conversations</p>" in client.get("/inbox/", headers=HTMX_LIST).content.decode()
+    response = client.get("/inbox/?assignee=mine")
+    assert (response.context["count"].value, response.context["count"].more) == (3, False)
+    assert ">3 conversations</p>" in response.content.decode()
+    monkeypatch.setattr("core.counting.COUNT_LIMIT", 10_000)
+    assert ">7 conversations</p>" in client.get("/inbox/").content.decode()
+
+
+def test_inbox_count_costs_one_bounded_query_past_the_first_page(
+    client, agent, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr("inbox.views.PAGE_SIZE", 2)
+    for i in range(4):
+        conversation_with(minutes_ago=i, subject=f"Case {i}")
+    client.force_login(agent)
+    client.get("/inbox/")
+    # session, user, permissions (2), teammates and tags for the filter, conversations,
+    # their contacts' tags, and the count: SELECT COUNT(*) FROM (... LIMIT 10001).
+    with django_assert_num_queries(9) as queries:
+        client.get("/inbox/")
+    counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counting) == 1 and "LIMIT 10001" in counting[0]
+    # A first page that holds every match is its own count.
+    with django_assert_num_queries(8):
+        client.get("/inbox/?q=case+3")
