@@ -24,8 +24,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 # session, user, perms (2); contact; tags; history; teammates; attributes; event summaries;
-# recent events; segments; memberships; conversations with their assignees.
-QUERIES_CONTACT_PAGE = 14
+# recent events; segments; memberships; conversations with their assignees; tag suggestions.
+QUERIES_CONTACT_PAGE = 15
 HTMX_LIST = {"HX-Request": "true", "HX-Target": "conversation-list"}
 
 
@@ -177,15 +177,15 @@ def test_conversation_page_query_count_is_constant(
     client.force_login(agent)
     url = f"/inbox/conversations/{conversation.pk}/"
     client.get(url)
-    # session, user, perms (2); conversation; parts; memberships; tags; segments; teammates;
-    # qualification lists.
-    with django_assert_num_queries(11):
+    # session, user, perms (2); conversation; parts; memberships; tags; segments; the
+    # conversation's tags; teammates; qualification lists; tag suggestions.
+    with django_assert_num_queries(13):
         client.get(url)
     for i in range(15):
         ConversationPartFactory(conversation=conversation, kind=PartKind.REPLY, body=f"r{i}")
         QualificationItemFactory(attribute=DataAttributeFactory(name=f"q_{i}"))
         QualificationItemFactory(attribute=DataAttributeFactory(model="company", name=f"c_{i}"))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         client.get(url)
 
 
