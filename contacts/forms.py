@@ -23,7 +23,9 @@ class ContactCreateForm(forms.Form):
         label="Email",
         required=False,
         max_length=Contact._meta.get_field("email").max_length,
-        error_messages={"invalid": "This doesn't look like an email address, like ada@example.com."},
+        error_messages={
+            "invalid": "This doesn't look like an email address, like ada@example.com."
+        },
     )
     external_id = forms.CharField(
         label="User ID",
@@ -65,7 +67,5 @@ class ContactCreateForm(forms.Form):
     def values(self) -> dict:
         """The attribute values to write: only those given."""
         return {
-            name: value
-            for name in ("name", "email")
-            if (value := self.cleaned_data[name].strip())
+            name: value for name in ("name", "email") if (value := self.cleaned_data[name].strip())
         }

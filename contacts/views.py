@@ -11,6 +11,8 @@ from qualification.models import Tag
 from qualification.results import AttributeWriteError
 from qualification.sources import Source
 
+from . import services
+from .forms import ContactCreateForm
 from .models import Role, Segment
 from .selectors import (
     SORTS,
@@ -21,8 +23,6 @@ from .selectors import (
     pending_contact_ids,
     tag_names,
 )
-from . import services
-from .forms import ContactCreateForm
 from .services import segment_create
 
 PAGE_SIZE = 50

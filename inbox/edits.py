@@ -64,7 +64,9 @@ class Taggable:
 
 TAGGABLES = {
     "contact": Taggable("contact", Contact, "contacts.change_contact", "contact-detail", "person"),
-    "company": Taggable("company", Company, "companies.change_company", "company-detail", "company"),
+    "company": Taggable(
+        "company", Company, "companies.change_company", "company-detail", "company"
+    ),
     "conversation": Taggable(
         "conversation", Conversation, "inbox.change_conversation", "conversation", "conversation"
     ),

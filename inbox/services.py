@@ -1,6 +1,7 @@
 """Every write to conversations: start, add a part, assign, snooze, close, reopen, tag and
-untag, move a merged lead's conversations. Each state change is recorded in history (who, from where, old
-and new) and announced through the outbox, like every other change of customer data."""
+untag, move a merged lead's conversations. Each state change is recorded in history (who,
+from where, old and new) and announced through the outbox, like every other change of
+customer data."""
 
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from core.write_guard import service
+from qualification.models import Tag
 from qualification.services import (
     RecordChange,
     target_created,
@@ -20,7 +22,6 @@ from qualification.services import (
     target_tags_change,
     targets_record,
 )
-from qualification.models import Tag
 from qualification.sources import Actor, Source
 
 from .models import Conversation, ConversationPart, ConversationState, PartKind

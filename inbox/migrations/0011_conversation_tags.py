@@ -4,16 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0010_teammates_are_protected'),
-        ('qualification', '0007_definitions_revision'),
+        ("inbox", "0010_teammates_are_protected"),
+        ("qualification", "0007_definitions_revision"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='conversations', to='qualification.tag'),
+            model_name="conversation",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="conversations", to="qualification.tag"
+            ),
         ),
     ]
