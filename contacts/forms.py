@@ -24,7 +24,7 @@ class ContactCreateForm(forms.Form):
         required=False,
         max_length=Contact._meta.get_field("email").max_length,
         error_messages={
-            "invalid": "This doesn't look like an email address, like ada@example.com."
+            "invalid": "This is not an email address; it should look like ada@example.com."
         },
     )
     external_id = forms.CharField(
