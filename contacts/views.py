@@ -1,13 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.counting import page_count
 from qualification.models import Tag
+from qualification.results import AttributeWriteError
+from qualification.sources import Source
 
+from . import services
+from .forms import ContactCreateForm
 from .models import Role, Segment
 from .selectors import (
     SORTS,
@@ -87,12 +93,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "pending": pending_contact_ids(page.entries),
         "freshness": contact_list_freshness(),
         "query": query.urlencode(),
-        "filter_query": filter_query.urlencode(),
         "sort": sort,
         "descending": descending,
         "sorts": SORTS,
-        "segments": Segment.objects.order_by("name"),
-        "can_save_segment": request.user.has_perm("contacts.add_segment"),
+        **_segments_context(request, filter_query.urlencode()),
+        "can_create_contact": request.user.has_perm("contacts.add_contact"),
     }
     if request.htmx and request.htmx.target == "contact-table":
         return render(request, "contacts/contact_list.html#contact-table", context)
@@ -118,3 +123,101 @@ def segment_save(request: HttpRequest) -> HttpResponse:
                 request, f"Saved segment “{name}”. Its badges appear as its members are found."
             )
     return redirect(f"/contacts/?{query}")
+
+
+def _segments_context(request: HttpRequest, filter_query: str, **extra) -> dict:
+    segments = list(Segment.objects.order_by("name"))
+    return {
+        "segments": [(s, services.segment_manageable_by(s, request.user)) for s in segments],
+        "can_save_segment": request.user.has_perm("contacts.add_segment"),
+        "filter_query": filter_query,
+        **extra,
+    }
+
+
+def _segments_response(request, *, status=200, message="", **extra) -> HttpResponse:
+    query = request.POST.get("query", "").lstrip("?")[:2000]
+    if not request.htmx:
+        if message:
+            (messages.error if status >= 400 else messages.success)(request, message)
+        return redirect(f"/contacts/?{query}")
+    context = _segments_context(request, query, segment_message=message, **extra)
+    return render(request, "contacts/contact_list.html#segments", context, status=status)
+
+
+def _manageable_segment(request: HttpRequest, pk: int) -> Segment:
+    segment = get_object_or_404(Segment, pk=pk)
+    if not services.segment_manageable_by(segment, request.user):
+        raise PermissionDenied
+    return segment
+
+
+@login_required
+@require_POST
+def segment_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = _manageable_segment(request, pk)
+    name = " ".join(request.POST.get("name", "").split())
+    error = ""
+    if not name:
+        error = "Give the segment a name; it was not renamed."
+    elif len(name) > Segment._meta.get_field("name").max_length:
+        error = "A segment name can be at most 190 characters long."
+    else:
+        try:
+            services.segment_rename(segment=segment, name=name, actor=request.user)
+        except services.SegmentNameTaken:
+            error = f"A segment called “{name}” already exists; pick another name."
+    if error:
+        return _segments_response(
+            request, status=422, message=error, rename_error=(segment.pk, error, name)
+        )
+    return _segments_response(request, message=f"Renamed the segment to “{name}”.")
+
+
+@login_required
+@require_POST
+def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = _manageable_segment(request, pk)
+    name = segment.name
+    services.segment_delete(segment=segment, actor=request.user)
+    return _segments_response(request, message=f"Deleted the segment “{name}”.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest) -> HttpResponse:
+    """A new user or lead, typed in by a teammate."""
+    if not request.user.has_perm("contacts.add_contact"):
+        raise PermissionDenied
+    form = ContactCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                contact = services.contact_create(
+                    role=form.cleaned_data["role"],
+                    external_id=form.cleaned_data["external_id"] or None,
+                    values=form.values(),
+                    source=Source.QUALIFICATION,
+                    actor=request.user,
+                )
+            except AttributeWriteError as exc:
+                for problem in exc.problems:
+                    field = problem.attribute if problem.attribute in form.fields else None
+                    form.add_error(field, problem.message)
+            except IntegrityError:
+                # Another teammate or the API created this user a moment ago.
+                form.add_error(None, "A user with this email or user ID was just created.")
+            else:
+                url = reverse("contact-detail", args=[contact.pk])
+                messages.success(request, f"Created {contact}.")
+                if request.htmx:
+                    response = HttpResponse()
+                    response["HX-Redirect"] = url
+                    return response
+                return redirect(url)
+        status = 422
+    context = {"title": "New contact", "section": "contacts", "form": form}
+    if request.htmx:
+        return render(request, "contacts/contact_new.html#form", context, status=status)
+    return render(request, "contacts/contact_new.html", context, status=status)

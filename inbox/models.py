@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from contacts.models import Contact
 from core.write_guard import GuardedManager, guard
-from qualification.models import HistoryType
+from qualification.models import HistoryType, Tag
 
 
 class ConversationState(models.TextChoices):
@@ -39,6 +39,7 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField()
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     # Moves on every recorded change (qualification.services.target_record).
     version = models.PositiveBigIntegerField(default=1, editable=False)
 

@@ -47,6 +47,7 @@ def conversation_for_page(pk: int) -> Conversation:
             Prefetch("contact__memberships", queryset=memberships),
             "contact__tags",
             "contact__segments",
+            "tags",
         ),
         pk=pk,
     )

@@ -1,6 +1,7 @@
-"""Every write to conversations: start, add a part, assign, snooze, close, reopen, move a
-merged lead's conversations. Each state change is recorded in history (who, from where, old
-and new) and announced through the outbox, like every other change of customer data."""
+"""Every write to conversations: start, add a part, assign, snooze, close, reopen, tag and
+untag, move a merged lead's conversations. Each state change is recorded in history (who,
+from where, old and new) and announced through the outbox, like every other change of
+customer data."""
 
 from datetime import datetime
 from typing import Any
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from core.write_guard import service
+from qualification.models import Tag
 from qualification.services import (
     RecordChange,
     target_created,
     target_fields_set,
+    target_tags_change,
     targets_record,
 )
 from qualification.sources import Actor, Source
@@ -156,6 +159,30 @@ def conversation_assign(
         actor=actor,
         shown=lambda name, user: _teammate_label(user),
     )
+
+
+@service
+def conversation_tag(
+    *,
+    conversation: Conversation,
+    tag: Tag,
+    actor: Actor | Any,
+    source: str = Source.QUALIFICATION,
+) -> bool:
+    """Tag a conversation, recorded and announced like its other changes; a no-op when it
+    already carries the tag. Returns whether anything changed."""
+    return target_tags_change(target=conversation, tag=tag, add=True, source=source, actor=actor)
+
+
+@service
+def conversation_untag(
+    *,
+    conversation: Conversation,
+    tag: Tag,
+    actor: Actor | Any,
+    source: str = Source.QUALIFICATION,
+) -> bool:
+    return target_tags_change(target=conversation, tag=tag, add=False, source=source, actor=actor)
 
 
 @service

@@ -5,12 +5,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from companies.models import Company
-from contacts.models import Contact
+from contacts.models import CompanyMembership, Contact
 from contacts.selectors import contact_event_summaries, contact_events
 from core.counting import page_count
 from core.pagination import keyset_page
@@ -22,6 +23,7 @@ from qualification.selectors import (
 )
 
 from . import services
+from .edits import company_links, tag_editor
 from .filters import ConversationFilter
 from .forms import AssignForm, PartForm, SnoozeForm
 from .models import Conversation
@@ -120,6 +122,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
         "part_form": PartForm(),
         "assign_form": AssignForm(teammates=users, initial={"assignee": conversation.assignee_id}),
         "snooze_form": SnoozeForm(),
+        "tag_editor": tag_editor(request.user, "conversation", conversation),
         **customer_panel(
             contact=conversation.contact,
             company_id=_company_id(request),
@@ -229,7 +232,15 @@ RECENT_EVENTS = 10
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(
-        Contact.objects.select_related("owner").prefetch_related("tags"),
+        Contact.objects.select_related("owner").prefetch_related(
+            "tags",
+            Prefetch(
+                "memberships",
+                queryset=CompanyMembership.objects.select_related("company").order_by(
+                    "linked_at", "id"
+                ),
+            ),
+        ),
         pk=pk,
     )
     history = _history_context(request, "contact", contact.pk)
@@ -245,7 +256,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             can_edit=request.user.has_perm("contacts.change_contact"),
             teammates=teammate_names(users),
         ),
-        "memberships": contact.memberships.select_related("company").order_by("linked_at"),
+        "tag_editor": tag_editor(request.user, "contact", contact),
+        "company_links": company_links(request.user, contact),
         "segments": contact.segments.order_by("name"),
         "conversations": contact.conversations.select_related("assignee").order_by(
             "-last_activity_at"
@@ -275,6 +287,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "memberships": company.memberships.select_related("contact").order_by("linked_at")[:200],
         "people_count": company.memberships.count(),
+        "tag_editor": tag_editor(request.user, "company", company),
         **history,
     }
     return render(request, "inbox/company_detail.html", context)

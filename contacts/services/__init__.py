@@ -14,12 +14,19 @@ from .events import (
 from .links import contact_company_attach, contact_company_detach
 from .merge import MergeError, contact_merge, register_merge_step
 from .people import contact_archive, contact_create, contact_delete, contact_identity_update
-from .segments import segment_create
+from .segments import (
+    SegmentNameTaken,
+    segment_create,
+    segment_delete,
+    segment_manageable_by,
+    segment_rename,
+)
 from .tags import TagInUse, contact_tag, contact_untag, tag_delete, tags_apply
 
 __all__ = [
     "EventInvalid",
     "MergeError",
+    "SegmentNameTaken",
     "SummaryImport",
     "TagInUse",
     "TrackResult",
@@ -38,6 +45,9 @@ __all__ = [
     "event_track",
     "register_merge_step",
     "segment_create",
+    "segment_delete",
+    "segment_manageable_by",
+    "segment_rename",
     "tag_delete",
     "tags_apply",
 ]

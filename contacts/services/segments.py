@@ -1,10 +1,28 @@
 """Saved contact-list filters."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from core.write_guard import service
 
 from ..models import Segment
+
+
+class SegmentNameTaken(Exception):
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"A segment called {name!r} already exists.")
+
+
+def segment_manageable_by(segment: Segment, user) -> bool:
+    """Renaming and deleting a segment is for its owner (if their role may change segments)
+    and for Admins (whose role may delete any)."""
+    if user.has_perm("contacts.delete_segment"):
+        return True
+    return (
+        segment.created_by_id is not None
+        and segment.created_by_id == user.pk
+        and user.has_perm("contacts.change_segment")
+    )
 
 
 @service
@@ -16,3 +34,23 @@ def segment_create(*, name: str, query: str, created_by) -> Segment:
         segment = Segment.objects.create(name=name, query=query, created_by=created_by)
         transaction.on_commit(lambda: segment_populate.delay(segment.pk))
     return segment
+
+
+@service
+def segment_rename(*, segment: Segment, name: str, actor) -> Segment:
+    """Rename a segment; its filter and members stay. Names are unique (SegmentNameTaken)."""
+    if name == segment.name:
+        return segment
+    try:
+        with transaction.atomic():
+            Segment.objects.filter(pk=segment.pk).update(name=name)
+    except IntegrityError as exc:
+        raise SegmentNameTaken(name) from exc
+    segment.name = name
+    return segment
+
+
+@service
+def segment_delete(*, segment: Segment, actor) -> None:
+    """Delete a segment and its memberships; the contacts it matched are not touched."""
+    segment.delete()

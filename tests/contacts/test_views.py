@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from contacts.models import Segment
+from contacts.models import Contact, Segment
 from contacts.projection import segment_populate
 from qualification.models import DataType
 from qualification.services import attributes_apply
@@ -200,3 +200,205 @@ def test_contact_list_counts_exactly_up_to_the_limit_then_says_plus(
         client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
     counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counting) == 1 and "LIMIT 3" in counting[0]
+# A new contact -----------------------------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def new_contact(client, htmx=True, **data):
+    form = {"role": "user", "name": "", "email": "", "external_id": "", **data}
+    return client.post("/contacts/new/", form, **(HTMX if htmx else {}))
+
+
+def test_the_contact_list_links_to_a_new_contact_form(client, agent):
+    client.force_login(agent)
+    html = client.get("/contacts/").content.decode()
+    assert '<a class="button" href="/contacts/new/">New contact</a>' in html
+    html = client.get("/contacts/new/").content.decode()
+    assert "<title>New contact | Switchboard</title>" in html
+    for label in ["Name", "Email", "User ID"]:
+        assert f">{label}</label>" in html
+    assert "<legend>Role</legend>" in html
+
+
+def test_teammate_creates_a_user_through_the_service(client, agent):
+    from qualification.models import AttributeChange
+
+    client.force_login(agent)
+    response = new_contact(
+        client, name="Grace Hopper", email="grace@navy.example", external_id="u-42"
+    )
+    contact = Contact.objects.get()
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/contacts/{contact.pk}/"
+    assert (contact.role, contact.name, contact.email, contact.external_id) == (
+        "user",
+        "Grace Hopper",
+        "grace@navy.example",
+        "u-42",
+    )
+    changes = AttributeChange.objects.filter(target_type="contact", target_id=contact.pk)
+    assert set(changes.values_list("source", "actor_label")) == {("qualification", "Priya Raman")}
+    assert {"name", "email"} <= set(changes.values_list("attribute_name", flat=True))
+
+
+def test_a_lead_without_javascript(client, agent):
+    client.force_login(agent)
+    response = new_contact(client, htmx=False, role="lead", name="Visitor from Berlin")
+    contact = Contact.objects.get()
+    assert (contact.role, contact.name, contact.email) == ("lead", "Visitor from Berlin", None)
+    assert response.status_code == 302 and response["Location"] == f"/contacts/{contact.pk}/"
+    assert "Created Visitor from Berlin." in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        ({"email": "not-an-email"}, "email", "This is not an email address; it should look like"),
+        ({"role": "robot", "name": "X"}, "role", "Pick User or Lead."),
+        ({}, None, "Give at least a name, an email or a user ID."),
+        ({"name": "x" * 256}, "name", "This is too long: at most 255 characters."),
+        (
+            {"role": "lead", "name": "L", "external_id": "u-1"},
+            "external_id",
+            "Only users have a user ID; leave it empty for a lead.",
+        ),
+    ],
+)
+def test_bad_input_is_explained_next_to_the_field(client, agent, data, field, error):
+    client.force_login(agent)
+    response = new_contact(client, **data)
+    assert response.status_code == 422
+    html = response.content.decode()
+    if field:
+        assert f'<p id="id_{field}_error" class="errornote">{error}' in html
+    else:
+        assert f'role="alert">{error}</div>' in html
+    assert not Contact.objects.exists()
+
+
+def test_a_duplicate_user_email_links_to_the_existing_contact(client, agent):
+    ada = ContactFactory(values={"name": "Ada Lovelace", "email": "ada@math.example"})
+    client.force_login(agent)
+    response = new_contact(client, name="Ada again", email="ADA@math.example")
+    assert response.status_code == 422
+    assert (
+        '<p id="id_email_error" class="errornote">A user with this email already exists. '
+        f'<a href="/contacts/{ada.pk}/">Open Ada Lovelace</a></p>'
+    ) in response.content.decode()
+    response = new_contact(client, name="Ada again", external_id=ada.external_id)
+    assert f'<a href="/contacts/{ada.pk}/">Open Ada Lovelace</a>' in response.content.decode()
+    assert list(Contact.objects.all()) == [ada]
+    # A lead may share a user's email.
+    assert new_contact(client, role="lead", email="ada@math.example").status_code == 200
+    assert Contact.objects.count() == 2
+
+
+def test_viewer_cannot_create_contacts(client, viewer):
+    client.force_login(viewer)
+    assert "New contact" not in client.get("/contacts/").content.decode()
+    assert client.get("/contacts/new/").status_code == 403
+    assert new_contact(client, name="Nope").status_code == 403
+    assert not Contact.objects.exists()
+
+
+# Segments: renamed and deleted by their owner or an Admin -----------------------------------------
+
+
+@pytest.fixture
+def segments(agent):
+    from tests.factories import SegmentFactory
+
+    other = UserFactory(username="sam", role="Teammate")
+    return {
+        "mine": SegmentFactory(name="Pro users", created_by=agent, query="role=user"),
+        "theirs": SegmentFactory(name="Leads", created_by=other, query="role=lead"),
+    }
+
+
+def segment_names():
+    return list(Segment.objects.order_by("name").values_list("name", flat=True))
+
+
+def test_owner_renames_their_segment_in_place(client, agent, segments):
+    client.force_login(agent)
+    mine = segments["mine"]
+    response = client.post(
+        f"/contacts/segments/{mine.pk}/rename/", {"name": "Paying users", "query": "q=a"}, **HTMX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="segments"' in html and "Renamed the segment to “Paying users”." in html
+    assert '<input type="hidden" name="query" value="q=a">' in html
+    assert segment_names() == ["Leads", "Paying users"]
+    assert Segment.objects.get(pk=mine.pk).query == "role=user"
+
+
+def test_owner_deletes_their_segment_without_javascript(client, agent, segments):
+    client.force_login(agent)
+    mine = segments["mine"]
+    response = client.post(f"/contacts/segments/{mine.pk}/delete/", {"query": "role=user"})
+    assert response.status_code == 302 and response["Location"] == "/contacts/?role=user"
+    assert segment_names() == ["Leads"]
+
+
+def test_only_owners_and_admins_see_and_use_the_controls(client, agent, viewer, segments):
+    mine, theirs = segments["mine"], segments["theirs"]
+    client.force_login(agent)
+    html = client.get("/contacts/").content.decode()
+    assert "Delete segment Pro users" in html and "Delete segment Leads" not in html
+    assert client.post(f"/contacts/segments/{theirs.pk}/rename/", {"name": "X"}).status_code == 403
+    assert client.post(f"/contacts/segments/{theirs.pk}/delete/").status_code == 403
+    client.force_login(viewer)
+    assert "Delete segment" not in client.get("/contacts/").content.decode()
+    assert client.post(f"/contacts/segments/{mine.pk}/rename/", {"name": "X"}).status_code == 403
+    assert client.post(f"/contacts/segments/{mine.pk}/delete/").status_code == 403
+    assert segment_names() == ["Leads", "Pro users"]
+    admin = UserFactory(username="ada", role="Admin")
+    client.force_login(admin)
+    html = client.get("/contacts/").content.decode()
+    assert "Delete segment Pro users" in html and "Delete segment Leads" in html
+    assert client.post(f"/contacts/segments/{theirs.pk}/delete/", **HTMX).status_code == 200
+    assert segment_names() == ["Pro users"]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("  ", "Give the segment a name; it was not renamed."),
+        ("Leads", "A segment called “Leads” already exists; pick another name."),
+        ("x" * 191, "A segment name can be at most 190 characters long."),
+    ],
+)
+def test_bad_segment_names_are_explained_next_to_the_field(client, agent, segments, name, error):
+    client.force_login(agent)
+    mine = segments["mine"]
+    response = client.post(f"/contacts/segments/{mine.pk}/rename/", {"name": name}, **HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'<p id="segment-{mine.pk}-error" class="errornote" role="alert">{error}</p>' in html
+    assert segment_names() == ["Leads", "Pro users"]
+
+
+def test_unknown_segments_are_404(client, agent):
+    client.force_login(agent)
+    assert client.post("/contacts/segments/999/rename/", {"name": "X"}).status_code == 404
+    assert client.post("/contacts/segments/999/delete/").status_code == 404
+
+
+def test_contact_list_query_count_does_not_grow_with_segments(
+    client, agent, segments, django_assert_num_queries
+):
+    from tests.factories import SegmentFactory
+
+    client.force_login(agent)
+    client.get("/contacts/")
+    # As many queries whatever the number of segments: the owner-or-Admin check of each
+    # uses the permissions already loaded.
+    with django_assert_num_queries(10):
+        client.get("/contacts/")
+    for i in range(10):
+        SegmentFactory(name=f"S{i}", created_by=agent if i % 2 else None)
+    with django_assert_num_queries(10):
+        html = client.get("/contacts/").content.decode()
+    assert html.count("Delete segment ") == 6

@@ -58,3 +58,38 @@ def test_only_snoozed_conversations_have_a_snooze_time():
     conversation.snoozed_until = conversation.last_activity_at
     with writes_allowed(), pytest.raises(IntegrityError), transaction.atomic():
         conversation.save()
+
+
+def test_conversation_tag_and_untag_are_recorded_once_and_announced():
+    from inbox.services import conversation_tag, conversation_untag
+    from qualification.models import AttributeChange, AttributeOutbox
+    from tests.factories import TagFactory
+
+    conversation = ConversationFactory()
+    bug = TagFactory(name="Bug")
+    assert conversation_tag(conversation=conversation, tag=bug, actor=TEST_ACTOR) is True
+    assert conversation_tag(conversation=conversation, tag=bug, actor=TEST_ACTOR) is False
+    assert list(conversation.tags.values_list("name", flat=True)) == ["Bug"]
+    assert conversation_untag(conversation=conversation, tag=bug, actor=TEST_ACTOR) is True
+    assert conversation_untag(conversation=conversation, tag=bug, actor=TEST_ACTOR) is False
+    assert list(conversation.tags.all()) == []
+    history = AttributeChange.objects.filter(
+        target_type="conversation", target_id=conversation.pk, attribute_name="tags"
+    ).order_by("id")
+    assert list(history.values_list("old_value", "new_value", "source")) == [
+        (None, "Bug", "qualification"),
+        ("Bug", None, "qualification"),
+    ]
+    announced = AttributeOutbox.objects.filter(
+        target_type="conversation", target_id=conversation.pk
+    ).values_list("attribute_names", flat=True)
+    assert [names for names in announced if "tags" in names] == [["tags"], ["tags"]]
+
+
+def test_conversation_tags_change_only_through_the_service():
+    from core.write_guard import WriteOutsideService
+    from tests.factories import TagFactory
+
+    conversation = ConversationFactory()
+    with pytest.raises(WriteOutsideService):
+        conversation.tags.add(TagFactory(name="Bug"))

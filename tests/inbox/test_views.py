@@ -24,8 +24,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 # session, user, perms (2); contact; tags; history; teammates; attributes; event summaries;
-# recent events; segments; memberships; conversations with their assignees.
-QUERIES_CONTACT_PAGE = 14
+# recent events; segments; memberships; conversations with their assignees; tag suggestions.
+QUERIES_CONTACT_PAGE = 15
 HTMX_LIST = {"HX-Request": "true", "HX-Target": "conversation-list"}
 
 
@@ -180,6 +180,9 @@ def test_conversation_page_query_count_is_constant(
     # session, user, perms (2); conversation; parts; memberships; tags; segments; teammates;
     # qualification lists; the previous and next conversations of the inbox.
     with django_assert_num_queries(12):
+    # session, user, perms (2); conversation; parts; memberships; tags; segments; the
+    # conversation's tags; teammates; qualification lists; tag suggestions.
+    with django_assert_num_queries(13):
         client.get(url)
     for i in range(15):
         ConversationPartFactory(conversation=conversation, kind=PartKind.REPLY, body=f"r{i}")
@@ -191,6 +194,8 @@ def test_conversation_page_query_count_is_constant(
     # An assignee filter checks its value against the teammates (one more query).
     with django_assert_num_queries(13):
         client.get(f"{url}?inbox=state%3Dall%26assignee%3Dunassigned")
+    with django_assert_num_queries(13):
+        client.get(url)
 
 
 def test_composer_adds_replies_and_notes(client, agent, conversation):
