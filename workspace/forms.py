@@ -116,4 +116,3 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         browser = f"Same as my browser ({browser_zone})" if browser_zone else "Same as my browser"
         self.fields["time_zone"].choices = [("", browser), *time_zone_choices()]
-

@@ -215,11 +215,11 @@ def test_the_official_sdk_works_against_the_api(intercom):
     assert deleted.deleted is True
 
 
-def test_admin_makes_a_token_shows_it_once_and_revokes_it(client):
+def test_a_superuser_makes_a_token_in_the_django_admin_and_revokes_it(client):
     from tests.factories import UserFactory
     from workspace.models import ApiToken
 
-    client.force_login(UserFactory(username="boss", role="Admin"))
+    client.force_login(UserFactory(username="root", role="Admin", is_superuser=True))
     response = client.post(
         "/admin/workspace/apitoken/add/",
         {"name": "Zapier", "scopes": ["contacts:read", "contacts:write"]},
@@ -242,6 +242,7 @@ def test_teammates_cannot_see_tokens(client):
 
     client.force_login(UserFactory(username="tim", role="Teammate"))
     assert client.get("/admin/workspace/apitoken/").status_code == 403
+    assert client.get("/settings/api-tokens/").status_code == 403
 
 
 @pytest.mark.parametrize(

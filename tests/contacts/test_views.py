@@ -200,6 +200,8 @@ def test_contact_list_counts_exactly_up_to_the_limit_then_says_plus(
         client.get("/contacts/?cf=projects&op=gte&v=1&role=user")
     counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counting) == 1 and "LIMIT 3" in counting[0]
+
+
 # A new contact -----------------------------------------------------------------------------------
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
