@@ -51,8 +51,7 @@ def attribute_dependants_linked(attribute: DataAttribute) -> list[Dependant]:
     if QualificationItem.objects.filter(attribute=attribute).exists():
         found.append(
             Dependant(
-                "the qualification-data list for "
-                f"{AttributeModel(attribute.model).label.lower()}",
+                f"the qualification-data list for {AttributeModel(attribute.model).label.lower()}",
                 f"{reverse('settings-qualification')}?model={attribute.model}",
             )
         )

@@ -23,9 +23,7 @@ urlpatterns = [
         name="settings-data-attribute-archive",
     ),
     path("settings/qualification/", views.qualification_settings, name="settings-qualification"),
-    path(
-        "settings/qualification/add/", views.qualification_add, name="settings-qualification-add"
-    ),
+    path("settings/qualification/add/", views.qualification_add, name="settings-qualification-add"),
     path(
         "settings/qualification/<int:pk>/move/",
         views.qualification_move,
