@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from core.pagination import keyset_after, keyset_page
+from qualification.dependants import Dependant
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 from qualification.values import parse_id
 
@@ -149,14 +151,15 @@ def contact_list_freshness(now: datetime | None = None) -> Freshness:
     )
 
 
-def segments_filtering_on(attribute: DataAttribute) -> list[str]:
+def segments_filtering_on(attribute: DataAttribute) -> list[Dependant]:
     """The saved segments whose filter uses this custom people attribute (the contact list's
     `cf` parameter): archiving it would leave them filtering on an attribute nobody can see."""
     if attribute.model != AttributeModel.CONTACT or attribute.is_standard:
         return []
     segments = Segment.objects.filter(query__contains="cf=").order_by("name")
+    contact_list = reverse("contact-list")
     return [
-        f"the segment '{name}'"
+        Dependant(f"the segment '{name}'", f"{contact_list}?{query}")
         for name, query in segments.values_list("name", "query")
         if attribute.name in QueryDict(query).getlist("cf")
     ]

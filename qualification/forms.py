@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from .models import DataAttribute, DataType
+from .models import DataAttribute, DataType, Precedence
 from .selectors import AttributeRow
 
 
@@ -90,3 +90,246 @@ class AttributeValueForm(forms.Form):
             # datetime-local sends no zone; the form says the time is in UTC.
             return value if value.endswith("Z") or "+" in value[10:] else f"{value}Z"
         return value
+
+
+# Settings → Data attributes ----------------------------------------------------------------------
+
+# Who may write an attribute, in a person's words: one line per write-policy flag, with `{label}`
+# for the attribute's label. The flags are qualification.sources' policy fields.
+POLICY_WORDS = {
+    "ui_writable": (
+        "Teammates",
+        "Teammates can edit {label} beside conversations and on contact and company pages.",
+    ),
+    "api_writable": ("REST API", "Your app can set {label} through the REST API."),
+    "messenger_writable": (
+        "Messenger",
+        "The messenger in your product can set {label} from your users' browsers. Anyone can "
+        "change what their own browser sends, so leave this off for data you rely on.",
+    ),
+    "import_writable": ("CSV imports", "CSV imports can set {label}."),
+    "workflow_writable": ("Workflows", "Workflows can set {label}."),
+    "apps_writable": ("Apps", "Connected apps (Stripe, Mailchimp or your own) can set {label}."),
+}
+PRECEDENCE_WORDS = {
+    Precedence.APP_WINS: (
+        "App data wins",
+        "If your app sends {label}, it replaces a teammate's edit.",
+    ),
+    Precedence.MANUAL_WINS: (
+        "Manual edits win",
+        "If a teammate edits {label}, what your app sends later is held back and shown beside "
+        "the field until someone chooses “Re-sync with the app”.",
+    ),
+}
+
+
+def policy_summary(attribute: DataAttribute) -> str:
+    """Who may write `attribute`, short: "Teammates, REST API · app data wins"."""
+    writers = [short for f, (short, _) in POLICY_WORDS.items() if getattr(attribute, f)]
+    precedence = PRECEDENCE_WORDS[attribute.precedence][0].lower()
+    return f"{', '.join(writers) or 'Nobody'} · {precedence}"
+
+
+class DataAttributeSettingsForm(forms.Form):
+    """Create or change a data attribute on the settings page. It only collects what the
+    person typed: every rule is the services' (data_attribute_create / _update, asked with
+    check_only=True first), so the page refuses exactly what the REST API refuses, beside the
+    field it is about. A list attribute's options come as repeated `options` inputs."""
+
+    name = forms.CharField(
+        label="API name",
+        required=False,
+        help_text="What your app, the messenger and CSV imports call it. It can't change later.",
+        widget=forms.TextInput(attrs={"maxlength": 190, "autocomplete": "off"}),
+    )
+    label = forms.CharField(
+        required=False,
+        help_text="What teammates see.",
+        widget=forms.TextInput(attrs={"maxlength": 100, "autocomplete": "off"}),
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500})
+    )
+    data_type = forms.ChoiceField(
+        label="Type",
+        choices=DataType.choices,
+        help_text="It can't change later: stored values must keep fitting it.",
+        error_messages={"invalid_choice": "Choose one of the types in the list."},
+    )
+    precedence = forms.ChoiceField(
+        label="When your app and a teammate disagree",
+        choices=Precedence.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose which wins: app data or manual edits.",
+            "invalid_choice": "Choose which wins: app data or manual edits.",
+        },
+    )
+
+    def __init__(self, data=None, *, model: str, instance: DataAttribute | None = None):
+        self.model, self.instance = model, instance
+        initial: dict = {"precedence": Precedence.APP_WINS, "data_type": DataType.STRING}
+        defaults = instance or DataAttribute()
+        for field in POLICY_WORDS:
+            initial[field] = getattr(defaults, field)
+        if instance is not None:
+            initial |= {
+                "name": instance.name,
+                "label": instance.label,
+                "description": instance.description,
+                "data_type": instance.data_type,
+                "precedence": instance.precedence,
+            }
+        super().__init__(data, initial=initial)
+        for field in POLICY_WORDS:
+            self.fields[field] = forms.BooleanField(required=False)
+        if instance is not None:
+            # The API name and type of an existing attribute never change.
+            del self.fields["name"], self.fields["data_type"]
+        self.options_errors: list[str] = []
+        if data is not None:
+            self.options = [o.strip() for o in data.getlist("options") if o.strip()]
+        else:
+            self.options = list(instance.options) if instance is not None else []
+
+    # What the page shows ---------------------------------------------------------------------
+
+    @property
+    def shown_label(self) -> str:
+        """The attribute's label for messages and examples: as typed, as saved, or a stand-in."""
+        typed = (self.data.get("label") or "").strip() if self.is_bound else ""
+        if typed:
+            return typed
+        if self.instance is not None:
+            return self.instance.label
+        return (self.data.get("name") or "").strip() if self.is_bound else ""
+
+    @property
+    def data_type_value(self) -> str:
+        if self.instance is not None:
+            return self.instance.data_type
+        return self["data_type"].value() or DataType.STRING
+
+    @property
+    def options_editable(self) -> bool:
+        return self.instance is None or (
+            self.instance.data_type == DataType.OPTIONS and not self.instance.is_standard
+        )
+
+    def policy_rows(self) -> list[dict]:
+        label = self.shown_label or "this attribute"
+        return [
+            {
+                "field": self[field],
+                "short": short,
+                "words": words.format(label=label),
+            }
+            for field, (short, words) in POLICY_WORDS.items()
+        ]
+
+    def precedence_rows(self) -> list[dict]:
+        label = self.shown_label or "Plan"
+        current = self["precedence"].value()
+        return [
+            {
+                "value": value,
+                "short": short,
+                "words": words.format(label=label),
+                "checked": current == value,
+            }
+            for value, (short, words) in PRECEDENCE_WORDS.items()
+        ]
+
+    # Checking and saving ---------------------------------------------------------------------
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if self._has_options and not self._options_plain():
+            self.add_error(None, "Nothing was saved: check the options below.")
+            return cleaned
+        from .services import DataAttributeError, data_attribute_create, data_attribute_update
+
+        try:
+            if self.instance is None:
+                data_attribute_create(**self.service_arguments(), check_only=True)
+            else:
+                data_attribute_update(
+                    attribute=self.instance, **self.service_arguments(), check_only=True
+                )
+        except DataAttributeError as exc:
+            self.add_service_error(exc)
+        return cleaned
+
+    @property
+    def _has_options(self) -> bool:
+        if self.instance is not None:
+            return self.options_editable
+        return self.cleaned_data.get("data_type") == DataType.OPTIONS
+
+    def _options_plain(self) -> bool:
+        """The options' rules, said with the attribute's label (the service says them in the
+        REST API's words)."""
+        from .services.definitions import MAX_OPTIONS, MIN_OPTIONS
+
+        label = self.shown_label or "A list attribute"
+        seen: set[str] = set()
+        for option in self.options:
+            if option in seen:
+                self.options_errors.append(
+                    f"{label} lists “{option}” twice: each option may appear only once."
+                )
+                return False
+            seen.add(option)
+        if len(self.options) < MIN_OPTIONS:
+            self.options_errors.append(
+                f"{label} needs at least {MIN_OPTIONS} options, one per row."
+            )
+        elif len(self.options) > MAX_OPTIONS:
+            self.options_errors.append(f"{label} can have at most {MAX_OPTIONS} options.")
+        return not self.options_errors
+
+    def add_service_error(self, exc) -> None:
+        """Show a service's refusal beside the field it is about."""
+        if exc.field == "options":
+            self.options_errors.append(exc.message)
+            # A form with options errors is not valid either.
+            self.add_error(None, "Nothing was saved: check the options below.")
+        elif exc.field in self.fields:
+            self.add_error(exc.field, exc.message)
+        else:
+            self.add_error(None, exc.message)
+
+    def service_arguments(self) -> dict:
+        cleaned = self.cleaned_data
+        arguments: dict = {
+            "label": cleaned.get("label") or "",
+            "description": cleaned.get("description", ""),
+            "policy": {f: bool(cleaned.get(f)) for f in POLICY_WORDS},
+            "precedence": cleaned.get("precedence"),
+        }
+        if self.instance is None:
+            arguments |= {
+                "model": self.model,
+                "name": cleaned.get("name") or "",
+                "data_type": cleaned.get("data_type"),
+            }
+            if cleaned.get("data_type") == DataType.OPTIONS:
+                arguments["options"] = self.options
+            if not arguments["label"]:
+                arguments.pop("label")  # the service takes the name
+        elif self.options_editable:
+            arguments["options"] = self.options
+        return arguments
+
+    def full_clean(self):
+        super().full_clean()
+        # Each field with an error points at it, for screen readers.
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs |= {
+                    "aria-invalid": "true",
+                    "aria-describedby": f"id_{name}-errors",
+                }

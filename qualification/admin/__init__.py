@@ -1,9 +1,8 @@
 """The Django admin for this app, one module per page family. Importing them registers them;
 the apps above import AttributeTargetAdmin and ReadOnlyAdmin from here."""
 
-from .data_attributes import DataAttributeAdmin, DataAttributeForm
+from .data_attributes import DataAttributeAdmin, QualificationItemAdmin
 from .history import AttributeChangeAdmin, AttributeOutboxAdmin, ReadOnlyAdmin
-from .qualification_list import QualificationItemAdmin
 from .targets import AttributeTargetAdmin, AttributeTargetForm
 
 __all__ = [
@@ -12,7 +11,6 @@ __all__ = [
     "AttributeTargetAdmin",
     "AttributeTargetForm",
     "DataAttributeAdmin",
-    "DataAttributeForm",
     "QualificationItemAdmin",
     "ReadOnlyAdmin",
 ]

@@ -148,11 +148,13 @@ def test_admin_adds_an_attribute_to_the_panel_in_the_chosen_position(
 ):
     DataAttributeFactory(name="account_manager", label="Account manager")
     page = login("admin")
-    page.goto(f"{live_server.url}/admin/qualification/qualificationitem/?model=contact")
+    page.goto(f"{live_server.url}/settings/qualification/?model=contact")
     page.get_by_label("Attribute to add").select_option(label="Account manager (text)")
     page.get_by_label("Position").select_option(label="After Email")
     page.get_by_role("button", name="Add to qualification data").click()
-    expect(page.get_by_text("Account manager is now qualification data.")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Account manager is now qualification data.")
+    ).to_have_count(1)
     screenshot(page, "qualification-settings")
 
     open_conversation(page, live_server, workspace)

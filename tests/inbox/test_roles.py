@@ -185,63 +185,6 @@ def test_admin_form_refuses_a_stale_save(client):
     assert Contact.objects.get(pk=contact.pk).name == "From the app"
 
 
-def test_teammate_cannot_manage_data_attributes(client):
-    agent = UserFactory(role="Teammate")
-    client.force_login(agent)
-    response = client.post(
-        "/admin/qualification/dataattribute/add/",
-        {"model": "contact", "name": "sneaky", "label": "Sneaky", "data_type": "string"},
-    )
-    assert response.status_code == 403
-    assert not DataAttribute.objects.filter(name="sneaky").exists()
-
-
-def test_admin_creates_custom_attribute_but_cannot_delete_a_standard_one(client):
-    admin = superuser()
-    client.force_login(admin)
-    response = client.post(
-        "/admin/qualification/dataattribute/add/",
-        {
-            "model": "company",
-            "name": "tier",
-            "label": "Tier",
-            "data_type": "options",
-            "options": "Bronze\nSilver\n\nGold\n",
-            "ui_writable": "on",
-            "api_writable": "on",
-            "precedence": "app_wins",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    tier = DataAttribute.objects.get(model="company", name="tier")
-    assert tier.options == ["Bronze", "Silver", "Gold"]
-    assert tier.messenger_writable is False
-
-    standard = DataAttribute.objects.get(model="contact", name="email")
-    response = client.post(
-        f"/admin/qualification/dataattribute/{standard.pk}/delete/", {"post": "yes"}
-    )
-    assert response.status_code == 403
-    assert DataAttribute.objects.filter(pk=standard.pk).exists()
-
-
-def test_options_attribute_needs_options(client):
-    client.force_login(superuser())
-    response = client.post(
-        "/admin/qualification/dataattribute/add/",
-        {
-            "model": "contact",
-            "name": "tier",
-            "label": "Tier",
-            "data_type": "options",
-            "options": "",
-            "precedence": "app_wins",
-        },
-    )
-    assert response.status_code == 200
-    assert "A list-of-options attribute needs options." in response.content.decode()
-
-
 def test_company_id_cannot_change_once_set(client):
     client.force_login(superuser())
     company = CompanyFactory(company_id="acme-1")

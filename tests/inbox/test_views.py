@@ -392,12 +392,15 @@ def test_admin_orders_the_qualification_list(client):
     admin = UserFactory(username="ada-admin", role="Admin")
     job = DataAttributeFactory(name="job_title", label="Job title")
     client.force_login(admin)
-    url = "/admin/qualification/qualificationitem/?model=contact"
+    url = "/settings/qualification/?model=contact"
     page = client.get(url).content.decode()
     assert "Move Name up" in page and "Job title" in page
 
     email_item = QualificationItem.objects.get(attribute__name="email", attribute__model="contact")
-    client.post(url, {"action": "add", "attribute": job.pk, "position": email_item.pk})
+    client.post(
+        "/settings/qualification/add/",
+        {"model": "contact", "attribute": job.pk, "position": email_item.pk},
+    )
     order = list(
         QualificationItem.objects.filter(attribute__model="contact")
         .order_by("position")
@@ -405,25 +408,26 @@ def test_admin_orders_the_qualification_list(client):
     )
     assert order == ["name", "email", "job_title", "phone"]
     job_item = QualificationItem.objects.get(attribute=job)
-    client.post(url, {"action": "up", "item": job_item.pk})
-    client.post(url, {"action": "remove", "item": email_item.pk})
+    client.post(f"/settings/qualification/{job_item.pk}/move/", {"direction": "up"})
+    client.post(f"/settings/qualification/{email_item.pk}/remove/")
     order = list(
         QualificationItem.objects.filter(attribute__model="contact")
         .order_by("position")
         .values_list("attribute__name", flat=True)
     )
     assert order == ["name", "job_title", "phone"]
-    response = client.post(url, {"action": "add", "attribute": job.pk}, follow=True)
-    assert "already qualification data" in response.content.decode()
+    response = client.post(
+        "/settings/qualification/add/", {"model": "contact", "attribute": job.pk}, follow=True
+    )
+    assert "Job title is already qualification data." in response.content.decode()
 
 
 def test_teammate_cannot_change_the_qualification_list(client, agent):
     client.force_login(agent)
-    url = "/admin/qualification/qualificationitem/?model=contact"
-    page = client.get(url)
-    assert page.status_code == 200 and b"Move Name up" not in page.content
+    assert client.get("/settings/qualification/?model=contact").status_code == 403
     name_item = QualificationItem.objects.get(attribute__name="name", attribute__model="contact")
-    assert client.post(url, {"action": "remove", "item": name_item.pk}).status_code == 403
+    response = client.post(f"/settings/qualification/{name_item.pk}/remove/")
+    assert response.status_code == 403
     assert QualificationItem.objects.filter(pk=name_item.pk).exists()
 
 
