@@ -13,8 +13,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from contacts.models import Contact, Segment
 from inbox.models import Conversation, ConversationPart
-from qualification.models import AttributeChange, AttributeOutbox, DataAttribute
-from tests.factories import CompanyFactory, ContactFactory, ConversationFactory, UserFactory
+from qualification.models import AttributeChange, AttributeOutbox, DataAttribute, QualificationItem
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    ConversationFactory,
+    DataAttributeFactory,
+    QualificationItemFactory,
+    SegmentFactory,
+    TagFactory,
+    UserFactory,
+    given_tags,
+)
 from workspace.models import ApiToken
 from workspace.tokens import api_token_create
 
@@ -56,6 +66,27 @@ EXPECTED = {
     "api-tokens": {"GET": ADMINS, "POST": ADMINS},
     "api-token-revoke": {"GET": ADMINS, "POST": ADMINS},
     "settings-slot": {"GET": ADMINS},
+    "contact-create": {"GET": EDITORS, "POST": EDITORS},
+    # The segment is someone else's: only an Admin may manage it.
+    "segment-rename": {"POST": ADMINS},
+    "segment-delete": {"POST": ADMINS},
+    "contact-tag-add": {"POST": EDITORS},
+    "contact-tag-remove": {"POST": EDITORS},
+    "company-tag-add": {"POST": EDITORS},
+    "company-tag-remove": {"POST": EDITORS},
+    "conversation-tag-add": {"POST": EDITORS},
+    "conversation-tag-remove": {"POST": EDITORS},
+    "contact-company-add": {"POST": EDITORS},
+    "contact-company-remove": {"POST": EDITORS},
+    "company-suggest": {"GET": EVERYONE},
+    "settings-data-attributes": {"GET": ADMINS},
+    "settings-data-attribute-new": {"GET": ADMINS, "POST": ADMINS},
+    "settings-data-attribute": {"GET": ADMINS, "POST": ADMINS},
+    "settings-data-attribute-archive": {"POST": ADMINS},
+    "settings-qualification": {"GET": ADMINS},
+    "settings-qualification-add": {"POST": ADMINS},
+    "settings-qualification-move": {"POST": ADMINS},
+    "settings-qualification-remove": {"POST": ADMINS},
 }
 SKIPPED_PREFIXES = ("admin/", "api/", "static/")
 
@@ -93,6 +124,13 @@ def world():
     other = UserFactory(username="other", role=VIEWER)
     token, _ = api_token_create(name="Matrix", scopes=["contacts:read"])
     plan = DataAttribute.objects.get(model="contact", name="name")
+    company = CompanyFactory(company_id="matrix-co")
+    tag = TagFactory(name="Matrix")
+    for tagged in (contact, company, conversation):
+        given_tags(tagged, tag)
+    segment = SegmentFactory(name="Matrix segment", created_by=other)
+    custom = DataAttributeFactory(name="matrix_attr")
+    item = QualificationItemFactory(attribute=DataAttributeFactory(name="matrix_item"))
     target = {"target_type": "contact", "target_id": contact.pk, "attribute_id": plan.pk}
     return {
         "attribute-row": target,
@@ -103,7 +141,21 @@ def world():
         "conversation-part-create": {"pk": conversation.pk},
         "conversation-action": {"pk": conversation.pk, "action": "close"},
         "contact-detail": {"pk": contact.pk},
-        "company-detail": {"pk": CompanyFactory(company_id="matrix-co").pk},
+        "company-detail": {"pk": company.pk},
+        "segment-rename": {"pk": segment.pk},
+        "segment-delete": {"pk": segment.pk},
+        "contact-tag-add": {"pk": contact.pk},
+        "contact-tag-remove": {"pk": contact.pk, "tag_pk": tag.pk},
+        "company-tag-add": {"pk": company.pk},
+        "company-tag-remove": {"pk": company.pk, "tag_pk": tag.pk},
+        "conversation-tag-add": {"pk": conversation.pk},
+        "conversation-tag-remove": {"pk": conversation.pk, "tag_pk": tag.pk},
+        "contact-company-add": {"pk": contact.pk},
+        "contact-company-remove": {"pk": contact.pk, "company_pk": company.pk},
+        "settings-data-attribute": {"pk": custom.pk},
+        "settings-data-attribute-archive": {"pk": custom.pk},
+        "settings-qualification-move": {"pk": item.pk},
+        "settings-qualification-remove": {"pk": item.pk},
         "settings-teammate-role": {"pk": other.pk},
         "settings-teammate-active": {"pk": other.pk},
         "settings-teammate-password": {"pk": other.pk},
@@ -122,7 +174,10 @@ def _fingerprint() -> tuple:
         Contact.objects.count(),
         ConversationPart.objects.count(),
         tuple(Conversation.objects.order_by("pk").values_list("version", "state")),
-        Segment.objects.count(),
+        tuple(Segment.objects.order_by("pk").values_list("pk", "name")),
+        tuple(Contact.tags.through.objects.order_by("pk").values_list("pk")),
+        tuple(DataAttribute.objects.order_by("pk").values_list("pk", "archived", "label")),
+        tuple(QualificationItem.objects.order_by("pk").values_list("pk", "position")),
         tuple(User.objects.order_by("pk").values_list("pk", "is_active", "password", "first_name")),
         tuple(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")),
         tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
