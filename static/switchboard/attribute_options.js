@@ -63,7 +63,7 @@
   function setUp(editor) {
     // One blank row is enough once rows can be added.
     var blanks = editor.querySelectorAll("[data-blank-row]");
-    if (blanks.length > 1 && rows(editor).length > blanks.length) blanks[blanks.length - 1].remove();
+    for (var i = 1; i < blanks.length; i++) blanks[i].remove();
     renumber(editor);
     var add = editor.querySelector("[data-option-add]");
     add.hidden = false;
