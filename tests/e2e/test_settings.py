@@ -29,17 +29,17 @@ def test_an_admin_sees_workspace_settings_and_adds_a_teammate(
     expect(page.get_by_role("heading", name="Send this invite link to Sam")).to_be_visible()
     link = page.get_by_label("Link for Sam").input_value()
     assert re.match(rf"{re.escape(live_server.url)}/accounts/reset/", link)
-    expect(page.get_by_label("Role of Sam")).to_have_value("Viewer")
+    expect(page.get_by_label("Role of Sam", exact=True)).to_have_value("Viewer")
     screenshot(page, "settings-teammates-invite")
 
-    page.get_by_label("Role of Sam").select_option("Teammate")
+    page.get_by_label("Role of Sam", exact=True).select_option("Teammate")
     page.get_by_role("button", name="Change role of Sam").click()
     expect(page.get_by_text("Sam is now Teammate.")).to_be_visible()
 
-    page.get_by_label("Role of Ada Okafor").select_option("Viewer")
+    page.get_by_label("Role of Ada Okafor", exact=True).select_option("Viewer")
     page.get_by_role("button", name="Change role of Ada Okafor").click()
     expect(page.get_by_text("Ada Okafor is the only active Admin")).to_be_visible()
-    expect(page.get_by_label("Role of Ada Okafor")).to_have_value("Admin")
+    expect(page.get_by_label("Role of Ada Okafor", exact=True)).to_have_value("Admin")
 
 
 @pytest.mark.parametrize("username", ["agent", "viewer"])
