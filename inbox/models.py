@@ -106,3 +106,13 @@ class ConversationPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} in {self.conversation_id}"
+
+
+class DemoLoad(models.Model):
+    """The demo workspace was loaded into this database (one row at most): `seed_demo` loads it
+    once and never again, so it never undoes what an admin changed afterwards."""
+
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Demo loaded at {self.loaded_at:%Y-%m-%d %H:%M}"

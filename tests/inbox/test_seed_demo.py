@@ -61,3 +61,55 @@ def test_demo_roles():
         for u in get_user_model().objects.prefetch_related("groups")
     }
     assert roles == {"admin": ["Admin"], "agent": ["Teammate"], "viewer": ["Viewer"]}
+
+
+def test_seeding_again_keeps_what_the_admin_changed():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from inbox.models import DemoLoad
+    from qualification.services import data_attribute_update, qualification_item_remove
+
+    seed()
+    assert DemoLoad.objects.count() == 1
+    removed = QualificationItem.objects.filter(attribute__name="job_title").get()
+    qualification_item_remove(item=removed)
+    data_attribute_update(
+        attribute=DataAttribute.objects.get(model="company", name="seats"), label="Licences"
+    )
+    agent = get_user_model().objects.get(username="agent")
+    agent.groups.set([Group.objects.get(name="Viewer")])
+    counts = (
+        Contact.objects.count(),
+        AttributeChange.objects.count(),
+        Conversation.objects.count(),
+    )
+
+    seed()
+
+    assert not QualificationItem.objects.filter(attribute__name="job_title").exists()
+    assert DataAttribute.objects.get(model="company", name="seats").label == "Licences"
+    assert list(agent.groups.values_list("name", flat=True)) == ["Viewer"]
+    assert (
+        Contact.objects.count(),
+        AttributeChange.objects.count(),
+        Conversation.objects.count(),
+    ) == counts
+    assert DemoLoad.objects.count() == 1
+
+
+def test_a_database_seeded_before_the_record_is_recognised_and_left_alone():
+    from inbox.models import DemoLoad
+    from qualification.services import qualification_item_remove
+
+    seed()
+    DemoLoad.objects.all().delete()
+    qualification_item_remove(item=QualificationItem.objects.get(attribute__name="job_title"))
+    items = list(QualificationItem.objects.values_list("attribute_id", "position"))
+    counts = (Contact.objects.count(), AttributeChange.objects.count())
+
+    seed()
+
+    assert list(QualificationItem.objects.values_list("attribute_id", "position")) == items
+    assert (Contact.objects.count(), AttributeChange.objects.count()) == counts
+    assert DemoLoad.objects.count() == 1

@@ -1,8 +1,10 @@
 """Build the demo workspace: teammates, custom attributes, companies, people and conversations.
 
-Idempotent: teammates and attributes are ensured every time; the customer data is created once
-(the first demo company marks it). Values are written through the services, so the demo has the
-same history and provenance real data would.
+Once per database: the first run loads everything and records it (a `DemoLoad` row); every
+later run (`make run` runs it at each start) changes nothing, so it never re-adds a qualification
+item, renames an attribute back or restores a teammate's role that an admin changed. A database
+loaded before the record existed is recognised by its first demo company. Values are written
+through the services, so the demo has the same history and provenance real data would.
 """
 
 import random
@@ -36,7 +38,7 @@ from inbox.demo_data import (
     TEAMMATES,
     THREADS,
 )
-from inbox.models import ConversationPart, PartKind
+from inbox.models import ConversationPart, DemoLoad, PartKind
 from inbox.services import (
     conversation_assign,
     conversation_close,
@@ -64,14 +66,20 @@ class Command(BaseCommand):
     def handle(self, *args, contacts: int, companies: int, conversations: int, **options):
         rng = random.Random(2026)
         with transaction.atomic():
-            teammates = self._teammates()
-            self._attributes()
-        if Company.objects.filter(company_id=MARKER_COMPANY_ID).exists():
-            self.stdout.write("Demo workspace already present; teammates and attributes ensured.")
-        else:
-            with transaction.atomic():
+            loaded = DemoLoad.objects.select_for_update().first()
+            if loaded is None and Company.objects.filter(company_id=MARKER_COMPANY_ID).exists():
+                loaded = DemoLoad.objects.create()  # loaded before the record existed
+            if loaded is not None:
+                self.stdout.write(
+                    f"Demo workspace already loaded ({loaded.loaded_at:%Y-%m-%d %H:%M} UTC); "
+                    "nothing changed."
+                )
+            else:
+                teammates = self._teammates()
+                self._attributes()
                 self._customers(rng, teammates, contacts, companies, conversations)
-            self.stdout.write(self.style.SUCCESS("Demo workspace created."))
+                DemoLoad.objects.create()
+                self.stdout.write(self.style.SUCCESS("Demo workspace created."))
         self.stdout.write(
             "Demo logins (password 'demo'): admin (Admin), agent (Teammate), viewer (Viewer)"
         )
