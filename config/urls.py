@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from django.views.generic import RedirectView, TemplateView
 
 from config.api import api, error_response
 
@@ -16,6 +19,14 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own (for the login page, JSON, errors): our icon."""
+    with open(finders.find("switchboard/favicon.svg"), "rb") as icon:
+        return HttpResponse(icon.read(), content_type="image/svg+xml")
+
+
 urlpatterns = [
     path(
         "accounts/login/",
@@ -25,7 +36,14 @@ urlpatterns = [
         ),
         name="login",
     ),
+    # Signing out is a POST (the header's form); both it and admin's own end on "signed out".
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/signed-out/",
+        TemplateView.as_view(template_name="registration/signed_out.html"),
+        name="signed-out",
+    ),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
