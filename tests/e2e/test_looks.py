@@ -61,7 +61,7 @@ CONTRAST = """() => {
     results.push({element: describe(el), text: (el.innerText || el.value || '').trim().slice(0, 40), ratio, needs});
   }
   return results;
-}"""
+}"""  # noqa: E501
 
 # Anything wider than the viewport, or sticking out past its right edge.
 OVERFLOW = """() => {
@@ -74,7 +74,7 @@ OVERFLOW = """() => {
     if (box.right > width + 0.5) beyond.push(describe(el) + ' ' + Math.round(box.right));
   }
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, beyond};
-}"""
+}"""  # noqa: E501
 
 
 @pytest.fixture
