@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0010_teammates_are_protected"),
+        ("inbox", "0011_conversation_tags"),
     ]
 
     operations = [
