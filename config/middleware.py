@@ -2,11 +2,20 @@ import json
 import logging
 import re
 import uuid
+from urllib.parse import urlsplit
 
-from core.request_context import request_id_var
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.request_context import held_attributes_var, request_id_var
 
 logger = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Names the attributes a write sent but a manual edit held back ("manual edits win").
+HELD_ATTRIBUTES_HEADER = "X-Switchboard-Held-Attributes"
 
 
 class RequestIdMiddleware:
@@ -52,7 +61,15 @@ class ApiMiddleware:
             )
         if problem := _unstorable_text(request):
             return error_response(request, 400, "parameter_invalid", problem)
-        response = self.get_response(request)
+        held = []
+        token = held_attributes_var.set(held)
+        try:
+            response = self.get_response(request)
+        finally:
+            held_attributes_var.reset(token)
+        if held and response.status_code < 300:
+            # Intercom's body shape has no place for it: the caller learns it from a header.
+            response[HELD_ATTRIBUTES_HEADER] = ", ".join(held)
         for header, value in getattr(request, "rate_limit", {}).items():
             response.setdefault(header, value)
         if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
@@ -126,3 +143,46 @@ def _unstorable_text(request) -> str | None:
             except UnicodeEncodeError:
                 return "The request body contains half of a UTF-16 surrogate pair."
     return None
+
+
+class PrivatePagesMiddleware:
+    """Pages a signed-in teammate sees carry customer data: the browser must neither keep them
+    for others (`private`) nor show a kept copy on Back and Forward (`no-store`), which would
+    show a value as it was before an inline edit. The API and static files are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(("/api/", settings.STATIC_URL))
+            and "Cache-Control" not in response
+        ):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """A session that ended while a page was open: an htmx request would follow the redirect to
+    the login page and swap the login form into the sidebar. Instead the whole page goes to the
+    login page, which then returns to the page the teammate was on (not to the partial's URL)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if (
+            htmx
+            and response.status_code == 302
+            and urlsplit(response.get("Location", "")).path == resolve_url(settings.LOGIN_URL)
+        ):
+            back = htmx.current_url_abs_path or "/"
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return response

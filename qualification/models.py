@@ -210,6 +210,10 @@ class AttributeChange(models.Model):
     actor_kind = models.CharField(max_length=32)
     actor_id = models.CharField(max_length=64, blank=True)
     actor_label = models.CharField(max_length=200)
+    where = models.CharField(
+        max_length=100, blank=True, help_text="Where a teammate made it: 'in conversation #96'."
+    )
+    where_url = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     target_version = models.PositiveBigIntegerField(
         help_text="The target's version after this change."

@@ -32,10 +32,22 @@ class Provenance:
     at: datetime
     version: int
     locked: bool
+    where: str = ""  # a manual edit's place: "in conversation #96"
+    where_url: str = ""
+    # The latest value an app sent while a manual edit held this one: what, from where, when.
+    has_pending: bool = False
+    pending: Any = None
+    pending_source: str = ""
+    pending_actor_label: str = ""
+    pending_at: datetime | None = None
 
     @property
     def source_label(self) -> str:
         return source_label(self.source)
+
+    @property
+    def pending_source_label(self) -> str:
+        return source_label(self.pending_source) if self.pending_source else ""
 
     @property
     def is_manual(self) -> bool:
@@ -53,6 +65,13 @@ class Provenance:
             at=parse_datetime(stored["at"]),
             version=stored["version"],
             locked=stored.get("locked", False),
+            where=stored.get("where", ""),
+            where_url=stored.get("where_url", ""),
+            has_pending="pending_source" in stored,
+            pending=stored.get("pending"),
+            pending_source=stored.get("pending_source", ""),
+            pending_actor_label=stored.get("pending_actor_label", ""),
+            pending_at=parse_datetime(stored["pending_at"]) if stored.get("pending_at") else None,
         )
 
 

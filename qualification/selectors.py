@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils.dateparse import parse_datetime
 
@@ -72,9 +73,9 @@ def describe_provenance(held: Provenance | None) -> str:
     when = naturaltime(held.at)
     match held.source:
         case Source.QUALIFICATION:
-            return f"Set by {held.actor_label} in a conversation {when}"
+            return f"Set by {held.actor_label} {held.where or 'in a conversation'} {when}"
         case Source.ADMIN:
-            return f"Set by {held.actor_label} in the admin {when}"
+            return f"Set by {held.actor_label} {held.where or 'in the admin'} {when}"
         case Source.MESSENGER | Source.MESSENGER_VERIFIED:
             return f"Set by {held.source_label} {when}"
         case Source.REST_API:
@@ -88,6 +89,22 @@ def describe_provenance(held: Provenance | None) -> str:
     return f"Set by {held.actor_label} ({held.source_label}) {when}"
 
 
+def describe_sender(source: str, actor_label: str) -> str:
+    """Who sent a value, as a phrase: 'through the REST API by Acme backend', 'by Stripe'."""
+    match source:
+        case Source.MESSENGER | Source.MESSENGER_VERIFIED:
+            return f"by the {source_label(source)}"
+        case Source.REST_API:
+            return f"through the REST API by {actor_label}"
+        case Source.CSV_IMPORT:
+            return f"by a CSV import ({actor_label})"
+        case Source.WORKFLOW:
+            return f"by workflow {actor_label}"
+    if source.startswith(Source.APP_PREFIX):
+        return f"by {source_label(source)}"
+    return f"by {actor_label} ({source_label(source)})"
+
+
 def format_value(attribute: DataAttribute, value: Canonical, teammates: dict[int, str]) -> str:
     if value is None:
         return ""
@@ -96,7 +113,7 @@ def format_value(attribute: DataAttribute, value: Canonical, teammates: dict[int
             return "Yes" if value else "No"
         case DataType.INTEGER:
             if attribute.is_standard and attribute.name == "owner_id":
-                return teammates.get(value, f"Teammate #{value}")
+                return teammates.get(value, "A former teammate")
             return f"{value:,}"
         case DataType.FLOAT:
             return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -156,6 +173,28 @@ class AttributeRow:
         )
 
     @property
+    def pending(self) -> Provenance | None:
+        """The provenance, when it keeps a value an app sent that the manual edit held back."""
+        if self.held and self.provenance.has_pending:
+            return self.provenance
+        return None
+
+    @property
+    def pending_display(self) -> str:
+        held = self.pending
+        if held is None:
+            return ""
+        try:
+            return format_value(self.attribute, held.pending, {}) or "no value"
+        except (TypeError, ValueError):
+            return str(held.pending)
+
+    @property
+    def pending_sender(self) -> str:
+        held = self.pending
+        return describe_sender(held.pending_source, held.pending_actor_label) if held else ""
+
+    @property
     def value_as_datetime(self) -> datetime | None:
         if self.attribute.data_type == DataType.DATETIME and self.value:
             return parse_datetime(self.value)
@@ -210,7 +249,18 @@ def attribute_history(
         changes = changes.filter(source=source)
     if before_id:
         changes = changes.filter(id__lt=before_id)
-    return list(changes.select_related("attribute").order_by("-id")[:limit])
+    rows = list(changes.select_related("attribute").order_by("-id")[:limit])
+    # Owners are teammates: the history names them, never "Teammate #3" (one query, only when
+    # an owner change is on the page).
+    owners = [c for c in rows if c.attribute is not None and c.attribute.name == "owner_id"]
+    if owners:
+        names = {
+            u.pk: u.get_full_name() or u.get_username()
+            for u in get_user_model().objects.only("pk", "first_name", "last_name", "username")
+        }
+        for change in owners:
+            change.teammates = names
+    return rows
 
 
 # The history page filters by these: every source, and every app as one.

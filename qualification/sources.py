@@ -84,15 +84,19 @@ def source_label(source: str) -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is behind a write: a teammate, an API token, an import job, a workflow, an app."""
+    """Who is behind a write: a teammate, an API token, an import job, a workflow, an app;
+    for a teammate's edit also where they made it ("in conversation #96" and its page)."""
 
     kind: str
     id: str
     label: str
+    where: str = ""
+    where_url: str = ""
 
     @classmethod
-    def teammate(cls, user: Any) -> "Actor":
-        return cls("teammate", str(user.pk), user.get_full_name() or user.get_username())
+    def teammate(cls, user: Any, *, where: str = "", where_url: str = "") -> "Actor":
+        label = user.get_full_name() or user.get_username()
+        return cls("teammate", str(user.pk), label, where[:100], where_url[:300])
 
     @classmethod
     def coerce(cls, actor: "Actor | Any") -> "Actor":

@@ -11,9 +11,11 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from .forms import AttributeValueForm, unchanged_datetime
 from .models import DataAttribute
+from .places import place_of
 from .results import AttributeWriteError, StaleWriteError
 from .selectors import (
     HISTORY_SOURCES,
@@ -23,7 +25,7 @@ from .selectors import (
     format_value,
 )
 from .services import attribute_resync, attributes_apply
-from .sources import Source
+from .sources import Actor, Source
 from .targets import TargetKind, target_kind
 from .values import InvalidValue, parse_value
 
@@ -68,10 +70,8 @@ def _require_edit(row: AttributeRow) -> None:
 
 
 def _next_url(request: HttpRequest, kind: TargetKind, target_id: int) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    candidate = _safe_url(request, request.POST.get("next") or request.GET.get("next") or "")
+    if candidate:
         return candidate
     # An inline edit returns to the page it was made on.
     return (request.htmx.current_url_abs_path if request.htmx else None) or kind.page_url(target_id)
@@ -79,6 +79,33 @@ def _next_url(request: HttpRequest, kind: TargetKind, target_id: int) -> str:
 
 def _render_row(request, row: AttributeRow, *, focus: bool = False, status: int = 200):
     return render(request, f"{ROW_TEMPLATE}#row", {"row": row, "focus_edit": focus}, status=status)
+
+
+def _editor(request: HttpRequest) -> Actor:
+    """The teammate, with the page the edit was made on (the page the form returns to), when
+    the request names it."""
+    origin = _safe_url(request, request.POST.get("next") or request.GET.get("next") or "")
+    place = place_of(origin or (request.htmx.current_url_abs_path if request.htmx else "") or "")
+    if place is None:
+        return Actor.teammate(request.user)
+    return Actor.teammate(request.user, where=place.where, where_url=place.url)
+
+
+def _saved(request, kind: TargetKind, target, row: AttributeRow):
+    """The saved row; the page is told (HX-Trigger "sb:value-changed") so that every other
+    place showing the value or the record's name shows the new one without a reload."""
+    saved = _row(request, kind, target, row.attribute)
+    response = _render_row(request, saved, focus=True)
+    return trigger_client_event(
+        response,
+        "sb:value-changed",
+        {
+            "target": f"{saved.target_type}:{saved.target_id}",
+            "attribute": saved.attribute.name,
+            "display": saved.display,
+            "title": str(target),
+        },
+    )
 
 
 def _render_form(request, kind, row, form, *, status: int = 200, conflict=None, mine=None):
@@ -123,7 +150,7 @@ def attribute_row(request: HttpRequest, target_type: str, target_id: int, attrib
             target=target,
             values={row.attribute.name: mine},
             source=Source.QUALIFICATION,
-            actor=request.user,
+            actor=_editor(request),
             expected=form.cleaned_data["version"],
         )
     except AttributeWriteError as exc:
@@ -142,7 +169,7 @@ def attribute_row(request: HttpRequest, target_type: str, target_id: int, attrib
         )
     if not request.htmx:
         return redirect(_next_url(request, kind, target_id))
-    return _render_row(request, _row(request, kind, target, row.attribute), focus=True)
+    return _saved(request, kind, target, row)
 
 
 @login_required
@@ -161,7 +188,7 @@ def attribute_resync_view(
     kind, target, row = _load(request, target_type, target_id, attribute_id)
     _require_edit(row)
     try:
-        attribute_resync(target=target, name=row.attribute.name, actor=request.user)
+        attribute_resync(target=target, name=row.attribute.name, actor=_editor(request))
     except AttributeWriteError as exc:
         # The app's value no longer fits the attribute (an option was removed, say): the
         # manual value keeps its hold and the teammate is told why.
@@ -174,7 +201,7 @@ def attribute_resync_view(
         )
     if not request.htmx:
         return redirect(_next_url(request, kind, target_id))
-    return _render_row(request, _row(request, kind, target, row.attribute), focus=True)
+    return _saved(request, kind, target, row)
 
 
 @login_required
@@ -191,10 +218,14 @@ def attribute_history_view(
         source=source or None,
         before_id=_int_or_none(request.GET.get("before")),
     )
+    back = _safe_url(request, request.GET.get("back", ""))
+    place = place_of(back) if back else None
     context = {
         "row": row,
         "kind": kind,
         "target": target,
+        "back": back if place else "",
+        "back_place": place,
         "changes": changes,
         "sources": HISTORY_SOURCES,
         "source": source,
@@ -212,6 +243,14 @@ def _display_mine(row: AttributeRow, mine) -> str:
         return format_value(row.attribute, parse_value(row.attribute, mine), {}) or "no value"
     except (InvalidValue, TypeError, ValueError):
         return str(mine)
+
+
+def _safe_url(request: HttpRequest, candidate: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
 
 
 def _int_or_none(raw: str | None) -> int | None:

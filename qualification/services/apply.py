@@ -57,7 +57,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from core.request_context import request_id_var
+from core.request_context import held_attributes_var, request_id_var
 from core.write_guard import service
 
 from ..commit import Merge, write_if_current
@@ -83,7 +83,7 @@ from .validation import (
 
 
 def _provenance(source: str, actor: Actor, now: datetime, version: int) -> dict[str, Any]:
-    return {
+    provenance = {
         "source": source,
         "actor_kind": actor.kind,
         "actor_id": actor.id,
@@ -91,6 +91,9 @@ def _provenance(source: str, actor: Actor, now: datetime, version: int) -> dict[
         "at": now.isoformat(),
         "version": version,
     }
+    if actor.where:
+        provenance |= {"where": actor.where, "where_url": actor.where_url}
+    return provenance
 
 
 def _conflicts(
@@ -168,7 +171,7 @@ def attributes_apply(
         except StaleWriteError:
             fast = None  # said on the locked row, with its current values
         if fast is not None and _store(fast, target, revision=revision):
-            return fast.result
+            return _note_held(fast.result)
 
     _, parsed = parse(kept=False)
     with transaction.atomic():
@@ -177,7 +180,16 @@ def attributes_apply(
         if not _store(slow, current, locked=True):  # cannot fail under the row's lock
             raise DatabaseError(f"{model_cls.__name__} {target.pk} changed under its lock.")
     _copy_attribute_state(current, target)
-    return slow.result
+    return _note_held(slow.result)
+
+
+def _note_held(result: ApplyResult) -> ApplyResult:
+    """Tell the request (the REST API answers it in a header) which values a manual edit held
+    back."""
+    held = held_attributes_var.get()
+    if held is not None:
+        held.extend(c.attribute for c in result.skipped if c.attribute not in held)
+    return result
 
 
 @functools.cache
@@ -225,6 +237,8 @@ def _history_row(target, attribute, name, old, new, outcome, why, source, actor,
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_label=actor.label[:200],
+        where=actor.where[:100],
+        where_url=actor.where_url[:300],
         request_id=request_id[:64],
         created_at=now,
     )
@@ -271,8 +285,15 @@ def _plan(current, attributes, parsed, problems, source, actor, expected, reques
         if manual_wins and held.get("locked") and source not in MANUAL_SOURCES:
             result.skipped.append(ValueChange(name, old, new))
             if held.get("pending") != new or held.get("pending_source") != source:
-                # Record each new app value once, not every time the app resends it.
-                plan.provenance[name] = {**held, "pending": new, "pending_source": source}
+                # Record each new app value once, not every time the app resends it; the
+                # panel shows what is held back, who sent it and when.
+                plan.provenance[name] = {
+                    **held,
+                    "pending": new,
+                    "pending_source": source,
+                    "pending_actor_label": actor.label,
+                    "pending_at": now.isoformat(),
+                }
                 record(
                     attribute,
                     name,

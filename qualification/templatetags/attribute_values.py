@@ -11,7 +11,7 @@ register = template.Library()
 def history_value(change: AttributeChange, which: str) -> str:
     """A history row's old or new value as the panel would show it ("—" for none)."""
     value = change.old_value if which == "old" else change.new_value
-    return display_history_value(change, value) or "—"
+    return display_history_value(change, value, getattr(change, "teammates", None)) or "—"
 
 
 @register.filter
