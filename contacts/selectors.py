@@ -101,7 +101,7 @@ def pending_contact_ids(entries: list[ContactListEntry]) -> set[int]:
     company_ids = {c for e in entries for c in e.company_ids}
     if not contact_ids:
         return set()
-    pending = AttributeOutbox.objects.filter(processed_at__isnull=True).filter(
+    pending = _changes_waiting().filter(
         Q(target_type="contact", target_id__in=contact_ids)
         | Q(target_type="company", target_id__in=company_ids)
     )
@@ -116,12 +116,36 @@ def pending_contact_ids(entries: list[ContactListEntry]) -> set[int]:
     return contacts | {e.contact_id for e in entries if companies & set(e.company_ids)}
 
 
+def _changes_waiting():
+    """Committed changes the list may not show yet. A change of provenance alone (an app's
+    value held back by a manual edit) names no values and changes nothing the list shows, so
+    it is not "pending"."""
+    return AttributeOutbox.objects.filter(processed_at__isnull=True).exclude(attribute_names=[])
+
+
+# A change usually reaches the list within a second; one younger than this is "on its way",
+# not "behind": the line does not flip between "up to date" and "0 seconds behind".
+BEHIND_AFTER_SECONDS = 5
+
+
 @dataclass
 class Freshness:
-    behind_seconds: float | None  # None: up to date
+    behind_seconds: float | None  # None: nothing waiting
     recent_lag_p50: float | None
     recent_lag_p95: float | None
     recent_changes: int
+
+    @property
+    def state(self) -> str:
+        """"up_to_date", "catching_up" (changes of the last few seconds on their way) or
+        "behind"."""
+        if self.behind_seconds is None:
+            return "up_to_date"
+        return "behind" if self.behind_seconds >= BEHIND_AFTER_SECONDS else "catching_up"
+
+    @property
+    def behind_whole_seconds(self) -> int:
+        return int(self.behind_seconds or 0)
 
 
 def contact_list_freshness(now: datetime | None = None) -> Freshness:
@@ -129,7 +153,8 @@ def contact_list_freshness(now: datetime | None = None) -> Freshness:
     changes took to arrive."""
     now = now or timezone.now()
     oldest = (
-        AttributeOutbox.objects.filter(processed_at__isnull=True, target_type="contact")
+        _changes_waiting()
+        .filter(target_type="contact")
         .order_by("created_at")
         .values_list("created_at", flat=True)
         .first()

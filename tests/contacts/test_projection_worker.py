@@ -38,7 +38,7 @@ def test_with_the_worker_down_the_list_says_pending_then_catches_up(start_celery
     client.force_login(UserFactory(username="agent", role="Teammate"))
     html = client.get("/contacts/").content.decode()
     assert "Old name" in html and ">Update pending</span>" in html
-    assert "behind recent changes" in html
+    assert "which are on their way" in html
     assert "New name" in client.get(f"/contacts/{contact.pk}/").content.decode()
 
     with start_celery_worker():

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -5,7 +6,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, Segment
 from contacts.projection import segment_populate
-from qualification.models import DataType
+from qualification.models import AttributeOutbox, DataType, Precedence
 from qualification.services import attributes_apply
 from qualification.sources import Source
 from tests.factories import (
@@ -134,13 +135,60 @@ def test_update_pending_and_how_far_behind(client, agent, people):
         target=people["ada"], values={"name": "Ada King"}, source="rest_api", actor=API
     )
     html = client.get("/contacts/").content.decode()
-    assert ">Update pending</span>" in html and "behind recent changes" in html
+    assert ">Update pending</span>" in html
+    assert "up to date but for changes of the last few seconds, which are on their way" in html
     assert "Ada Lovelace" in html  # the list still shows the old name...
     contact_page = client.get(f"/contacts/{people['ada'].pk}/").content.decode()
     assert "Ada King" in contact_page  # ...while the contact's own page is current
     deliver_pending()
     html = client.get("/contacts/").content.decode()
     assert "Ada King" in html and ">Update pending</span>" not in html
+
+
+def freshness_line(html: str) -> str:
+    tag = '<div class="sb-freshness" role="status">'
+    start = html.index(tag) + len(tag)
+    return " ".join(html[start : html.index("<", start)].split())
+
+
+def test_freshness_line_never_says_zero_seconds_behind(client, agent, people):
+    """Up to date, then "on their way" for a change of the last seconds, then whole seconds
+    behind only from BEHIND_AFTER_SECONDS on: never "0 seconds behind"."""
+    deliver_pending()
+    client.force_login(agent)
+    assert freshness_line(client.get("/contacts/").content.decode()) == (
+        "The contact list is up to date."
+    )
+    attributes_apply(
+        target=people["ada"], values={"name": "Ada King"}, source="rest_api", actor=API
+    )
+    assert freshness_line(client.get("/contacts/").content.decode()) == (
+        "The contact list is up to date but for changes of the last few seconds, "
+        "which are on their way."
+    )
+    AttributeOutbox.objects.filter(processed_at__isnull=True).update(
+        created_at=timezone.now() - timedelta(seconds=7.6)
+    )
+    line = freshness_line(client.get("/contacts/").content.decode())
+    # Whole seconds, counted from the oldest change waiting (7.6 s and the request's own time).
+    assert re.fullmatch(r"The contact list is (\d+) seconds behind recent changes\.", line)
+    assert 7 <= int(line.split()[4]) <= 30
+
+
+def test_a_value_held_back_by_a_manual_edit_is_not_an_update_pending(client, agent, people):
+    DataAttributeFactory(name="stage", precedence=Precedence.MANUAL_WINS, api_writable=True)
+    attributes_apply(
+        target=people["bob"], values={"stage": "Qualified"}, source="qualification", actor=agent
+    )
+    deliver_pending()
+    result = attributes_apply(
+        target=people["bob"], values={"stage": "Trial"}, source="rest_api", actor=API
+    )
+    assert [c.attribute for c in result.skipped] == ["stage"]
+    client.force_login(agent)
+    html = client.get("/contacts/").content.decode()
+    assert ">Update pending</span>" not in html
+    assert "The contact list is up to date." in html
 
 
 def test_contact_list_query_count_is_constant(client, agent, people, django_assert_num_queries):

@@ -3,8 +3,15 @@ from django.core.management import call_command
 
 from companies.models import Company
 from contacts.models import Contact, Role
+from contacts.selectors import contact_list_freshness
 from inbox.models import Conversation, ConversationPart, PartKind
-from qualification.models import AttributeChange, DataAttribute, DataType, QualificationItem
+from qualification.models import (
+    AttributeChange,
+    AttributeOutbox,
+    DataAttribute,
+    DataType,
+    QualificationItem,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +120,12 @@ def test_a_database_seeded_before_the_record_is_recognised_and_left_alone():
     assert list(QualificationItem.objects.values_list("attribute_id", "position")) == items
     assert (Contact.objects.count(), AttributeChange.objects.count()) == counts
     assert DemoLoad.objects.count() == 1
+def test_the_demo_load_does_not_count_as_lag():
+    """The load is delivered before the command ends, and its list rows count no lag: the
+    contact list starts "up to date" with changes that took no time to arrive."""
+    seed()
+    freshness = contact_list_freshness()
+    assert freshness.state == "up_to_date"
+    assert freshness.recent_changes == 30
+    assert (freshness.recent_lag_p50, freshness.recent_lag_p95) == (0.0, 0.0)
+    assert not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()

@@ -8,17 +8,19 @@ through the services, so the demo has the same history and provenance real data 
 """
 
 import random
+import time
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from companies.models import Company
 from companies.services import company_create, company_tag
-from contacts.models import Role
+from contacts.models import ContactListEntry, Role
 from contacts.services import contact_company_attach, contact_create, contact_tag, segment_create
 from inbox.demo_data import (
     BROWSERS,
@@ -45,7 +47,8 @@ from inbox.services import (
     conversation_part_add,
     conversation_start,
 )
-from qualification.models import DataAttribute, QualificationItem
+from qualification.models import AttributeOutbox, DataAttribute, QualificationItem
+from qualification.outbox.delivery import outbox_drain
 from qualification.services import (
     attributes_apply,
     data_attribute_create,
@@ -53,6 +56,20 @@ from qualification.services import (
     tag_find_or_create,
 )
 from qualification.sources import Actor, Source
+
+
+def demo_load_settle(started, *, wait_seconds: float = 30.0) -> None:
+    """The demo data is one bulk load, not changes a teammate waits for: deliver it now, then
+    stamp its list rows as changed when they were projected, so the contact list's freshness
+    line does not report the load's own duration as lag."""
+    deadline = time.monotonic() + wait_seconds
+    waiting = AttributeOutbox.objects.filter(processed_at__isnull=True, created_at__gte=started)
+    while True:
+        outbox_drain()
+        if not waiting.exists() or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)  # rows another worker holds: its delivery finishes them
+    ContactListEntry.objects.filter(projected_at__gte=started).update(changed_at=F("projected_at"))
 
 
 class Command(BaseCommand):
@@ -65,6 +82,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, contacts: int, companies: int, conversations: int, **options):
         rng = random.Random(2026)
+        started = None
         with transaction.atomic():
             loaded = DemoLoad.objects.select_for_update().first()
             if loaded is None and Company.objects.filter(company_id=MARKER_COMPANY_ID).exists():
@@ -75,11 +93,14 @@ class Command(BaseCommand):
                     "nothing changed."
                 )
             else:
+                started = timezone.now()
                 teammates = self._teammates()
                 self._attributes()
                 self._customers(rng, teammates, contacts, companies, conversations)
                 DemoLoad.objects.create()
-                self.stdout.write(self.style.SUCCESS("Demo workspace created."))
+        if started is not None:
+            demo_load_settle(started)
+            self.stdout.write(self.style.SUCCESS("Demo workspace created."))
         self.stdout.write(
             "Demo logins (password 'demo'): admin (Admin), agent (Teammate), viewer (Viewer)"
         )
