@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from contacts.models import Contact
 from qualification.models import AttributeChange, DataType
+from qualification.services import attributes_apply
 from tests.api_helpers import bearer, error_of
 from tests.factories import ContactFactory, DataAttributeFactory
 from workspace.tokens import api_token_create, api_token_revoke
@@ -298,3 +299,37 @@ def test_an_update_of_custom_attributes_is_three_statements(
     assert response.json()["custom_attributes"] == {"seats": 2, "plan_name": "Pro"}
     assert AttributeChange.objects.filter(target_id=second.pk, source="rest_api").count() == 2
     assert Contact.objects.get(pk=second.pk).custom_attributes == {"seats": 2, "plan_name": "Pro"}
+
+
+def test_a_write_held_back_by_a_manual_edit_is_named_in_a_header(client, secret, agent):
+    """Intercom's body has no place for it: the caller whose values a manual edit held back
+    learns which in X-Switchboard-Held-Attributes; the body is the contact as it is."""
+    for name in ("plan", "seats"):
+        DataAttributeFactory(name=name, precedence="manual_wins", api_writable=True)
+    contact = ContactFactory(values={"email": "ada@example.com"})
+    attributes_apply(
+        target=contact,
+        values={"plan": "Enterprise", "seats": "12"},
+        source="qualification",
+        actor=agent,
+    )
+    response = client.put(
+        f"/api/contacts/{contact.pk}",
+        {"name": "Ada", "custom_attributes": {"plan": "Pro", "seats": "3"}},
+        content_type="application/json",
+        headers=bearer(secret),
+    )
+    assert response.status_code == 200
+    assert response["X-Switchboard-Held-Attributes"] == "plan, seats"
+    body = response.json()
+    assert body["name"] == "Ada"
+    assert body["custom_attributes"] == {"plan": "Enterprise", "seats": "12"}
+
+    applied = client.put(
+        f"/api/contacts/{contact.pk}",
+        {"name": "Ada King"},
+        content_type="application/json",
+        headers=bearer(secret),
+    )
+    assert applied.status_code == 200
+    assert "X-Switchboard-Held-Attributes" not in applied

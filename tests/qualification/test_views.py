@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -6,11 +7,11 @@ from django.urls import reverse
 
 from contacts.models import Contact
 from core.write_guard import writes_allowed
-from qualification.models import AttributeChange, DataType, Precedence
+from qualification.models import AttributeChange, DataAttribute, DataType, Precedence
 from qualification.services import attributes_apply
 from qualification.sources import Actor, Source
 from tests.conftest import ON_POSTGRES, ON_REDIS
-from tests.factories import ContactFactory, DataAttributeFactory
+from tests.factories import ContactFactory, ConversationFactory, DataAttributeFactory
 
 pytestmark = pytest.mark.django_db
 APP = Actor("api_token", "9", "Billing sync")
@@ -279,3 +280,102 @@ def test_failed_resync_answers_with_the_reason(client, agent, contact):
     response = client.post(urls(contact, stage)["resync"], headers=HTMX)
     assert response.status_code == 422
     assert "Could not re-sync" in response.content.decode()
+
+
+def test_a_save_tells_the_page_the_new_value_and_name(client, agent, contact):
+    name = DataAttribute.objects.get(model="contact", name="name")
+    client.force_login(agent)
+    response = save(client, contact, name, "Ada King")
+    assert response.status_code == 200
+    assert json.loads(response["HX-Trigger"]) == {
+        "sb:value-changed": {
+            "target": f"contact:{contact.pk}",
+            "attribute": "name",
+            "display": "Ada King",
+            "title": "Ada King",
+        }
+    }
+
+
+def test_a_failed_save_tells_the_page_nothing(client, agent, contact):
+    count = DataAttributeFactory(name="seats", label="Seats", data_type=DataType.INTEGER)
+    client.force_login(agent)
+    response = save(client, contact, count, "many")
+    assert response.status_code == 422
+    assert "HX-Trigger" not in response
+
+
+def test_an_edit_records_where_it_was_made_and_links_it(client, agent, contact):
+    conversation = ConversationFactory(contact=contact)
+    job = DataAttributeFactory(name="job", label="Job")
+    page = f"/inbox/conversations/{conversation.pk}/"
+    client.force_login(agent)
+    response = client.post(
+        urls(contact, job)["row"],
+        {"value": "CTO", "version": contact.version},
+        headers={**HTMX, "HX-Current-URL": f"http://testserver{page}?company=3"},
+    )
+    text = " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+    assert f'<a href="{page}">in conversation #{conversation.pk}</a>' in response.content.decode()
+    assert f"Set by Priya Raman in conversation #{conversation.pk} now" in text
+    change = AttributeChange.objects.get(attribute_name="job")
+    assert (change.actor_label, change.where, change.where_url) == (
+        "Priya Raman",
+        f"in conversation #{conversation.pk}",
+        page,
+    )
+    stored = Contact.objects.get(pk=contact.pk).attribute_provenance["job"]
+    assert (stored["where"], stored["where_url"]) == (f"in conversation #{conversation.pk}", page)
+
+
+@pytest.mark.parametrize(
+    ("page", "where"),
+    [
+        ("/contacts/{contact}/", "on the contact page"),
+        ("/settings/qualification/", "in settings"),
+    ],
+)
+def test_the_place_of_a_plain_form_post_comes_from_its_next(client, agent, contact, page, where):
+    job = DataAttributeFactory(name="job", label="Job")
+    page = page.format(contact=contact.pk)
+    client.force_login(agent)
+    response = save(client, contact, job, "CTO", htmx=False, next=page)
+    assert response.status_code == 302
+    assert AttributeChange.objects.get(attribute_name="job").where == where
+
+
+def test_an_unknown_or_foreign_page_records_no_place(client, agent, contact):
+    job = DataAttributeFactory(name="job", label="Job")
+    client.force_login(agent)
+    save(client, contact, job, "CTO", htmx=False, next="https://evil.example/inbox/")
+    save(client, contact, job, "CEO", **{"HX-Current-URL": "http://testserver/nowhere/"})
+    changes = AttributeChange.objects.filter(attribute_name="job")
+    assert list(changes.values_list("new_value", "where", "where_url")) == [
+        ("CEO", "", ""),
+        ("CTO", "", ""),
+    ]
+
+
+def test_history_links_back_to_where_you_came_from(client, agent, contact):
+    conversation = ConversationFactory(contact=contact)
+    job = DataAttributeFactory(name="job", label="Job")
+    page = f"/inbox/conversations/{conversation.pk}/"
+    client.force_login(agent)
+    client.post(
+        urls(contact, job)["row"],
+        {"value": "CTO", "version": contact.version},
+        headers={**HTMX, "HX-Current-URL": f"http://testserver{page}"},
+    )
+    history = client.get(urls(contact, job)["history"] + f"?back={page}").content.decode()
+    assert f'<a href="{page}">← Back to conversation #{conversation.pk}</a>' in history
+    assert f'Priya Raman <a href="{page}">in conversation #{conversation.pk}</a>' in history
+    foreign = client.get(urls(contact, job)["history"] + "?back=https://evil.example/")
+    assert "Back to" not in foreign.content.decode()
+
+
+def test_history_names_an_owner_never_by_id(client, agent, contact):
+    owner = DataAttribute.objects.get(model="contact", name="owner_id")
+    attributes_apply(target=contact, values={"owner_id": agent.pk}, source="rest_api", actor=APP)
+    client.force_login(agent)
+    history = client.get(urls(contact, owner)["history"]).content.decode()
+    assert "Priya Raman" in history and f"Teammate #{agent.pk}" not in history

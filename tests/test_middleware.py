@@ -1,0 +1,51 @@
+"""config.middleware: signed-in pages never kept by the browser, and an htmx request whose
+session ended sends the whole page to the login page and back."""
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+
+from qualification.models import AttributeChange
+from tests.factories import ContactFactory, ConversationFactory, DataAttributeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signed_in_pages_are_private_and_never_stored(client, agent):
+    conversation = ConversationFactory()
+    client.force_login(agent)
+    for url in ("/inbox/", f"/inbox/conversations/{conversation.pk}/", "/contacts/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"no-cache", "no-store", "must-revalidate", "private"} <= directives, url
+
+
+def test_the_api_keeps_its_own_caching(client, agent):
+    client.force_login(agent)
+    assert "private" not in client.get("/api/contacts").get("Cache-Control", "")
+
+
+def test_an_htmx_save_after_the_session_ended_goes_to_the_login_page_and_back(client, agent):
+    contact = ContactFactory(values={"name": "Lena"})
+    conversation = ConversationFactory(contact=contact)
+    job = DataAttributeFactory(name="job_title", label="Job title")
+    page = f"/inbox/conversations/{conversation.pk}/"
+    client.force_login(agent)
+    Session.objects.all().delete()  # the session ended while the editor was open
+
+    response = client.post(
+        reverse("attribute-row", args=["contact", contact.pk, job.pk]),
+        {"value": "CTO", "version": contact.version},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/accounts/login/?next={page}"
+    assert response.content == b""  # nothing to swap into the sidebar
+    assert not AttributeChange.objects.filter(attribute_name="job_title").exists()
+
+
+def test_a_plain_request_after_the_session_ended_is_redirected_as_before(client):
+    response = client.get("/inbox/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/inbox/"
