@@ -137,8 +137,8 @@ class Freshness:
 
     @property
     def state(self) -> str:
-        """"up_to_date", "catching_up" (changes of the last few seconds on their way) or
-        "behind"."""
+        """One of up_to_date, catching_up (changes of the last few seconds on their way) or
+        behind."""
         if self.behind_seconds is None:
             return "up_to_date"
         return "behind" if self.behind_seconds >= BEHIND_AFTER_SECONDS else "catching_up"
