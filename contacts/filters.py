@@ -176,7 +176,7 @@ class ContactListFilter(django_filters.FilterSet):
             first = parse_value(attribute, data.get("v") or "")
             second = parse_value(attribute, data.get("v2") or "") if op == "between" else None
         except InvalidValue as exc:
-            self.custom_error = f"{attribute.label}: {exc}."
+            self.custom_error = exc.sentence(attribute.label)
             return queryset.none()
         if first is None or (op == "between" and second is None):
             self.custom_error = f"Enter a value to compare {attribute.label} with."

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from companies.models import Company
+from core.moments import moment_text
 from core.write_guard import GuardedManager, guard
 from qualification.models import AttributeModel, AttributeTarget, HistoryType, Tag
 
@@ -271,7 +272,7 @@ class Event(models.Model):
                     text = {True: "true", False: "false", None: "null"}[value]
                 elif key.endswith("_date") and isinstance(value, int | float):
                     # Intercom's "Date" metadata: a key ending in _date with a Unix time.
-                    text = f"{datetime.fromtimestamp(value, tz=UTC):%Y-%m-%d %H:%M} UTC"
+                    text = moment_text(datetime.fromtimestamp(value, tz=UTC))
                 else:
                     text = str(value)
             except (ArithmeticError, ValueError, OSError, KeyError, TypeError):

@@ -1,14 +1,24 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from .models import DataAttribute, DataType, Precedence
+from core.numbers import POINT, NumberNotRead, NumberStyle, read_number
+
+from .models import AttributeTarget, DataAttribute, DataType, Precedence
 from .selectors import AttributeRow
+from .services import text_rules
+from .values import format_datetime
 
 
-def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
+def _value_field(
+    attribute: DataAttribute, row: AttributeRow, model: type[AttributeTarget] | None
+) -> forms.Field:
     """A typed input for the attribute. Parsing and validation stay with the write path; the
-    field only collects text (or a choice) in the shape the browser offers."""
+    field only collects text (or a choice) in the shape the browser offers. Numbers are plain
+    text inputs: a number input sends nothing at all for text it cannot read, and saving that
+    would erase the value without a word."""
     attrs = {"autofocus": True, "id": f"{row.dom_id}-input", "autocomplete": "off"}
     match attribute.data_type:
         case DataType.INTEGER if attribute.is_standard and attribute.name == "owner_id":
@@ -23,10 +33,12 @@ def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
             ]
             return forms.ChoiceField(choices=choices, required=False, widget=forms.Select(attrs))
         case DataType.INTEGER:
-            return forms.CharField(required=False, widget=forms.NumberInput(attrs | {"step": "1"}))
+            return forms.CharField(
+                required=False, widget=forms.TextInput(attrs | {"inputmode": "numeric"})
+            )
         case DataType.FLOAT:
             return forms.CharField(
-                required=False, widget=forms.NumberInput(attrs | {"step": "any"})
+                required=False, widget=forms.TextInput(attrs | {"inputmode": "decimal"})
             )
         case DataType.BOOLEAN:
             # Three states, not a checkbox: "unknown" is a value too, and a checkbox could only
@@ -36,10 +48,11 @@ def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
         case DataType.DATE:
             return forms.CharField(required=False, widget=forms.DateInput(attrs | {"type": "date"}))
         case DataType.DATETIME:
+            zone = timezone.get_current_timezone_name().replace("_", " ")
             return forms.CharField(
                 required=False,
                 widget=forms.DateTimeInput(attrs | {"type": "datetime-local", "step": "1"}),
-                help_text="In UTC.",
+                help_text=f"In your time zone, {zone}.",
             )
         case DataType.OPTIONS:
             choices = [("", "No value")] + [(o, o) for o in attribute.options]
@@ -47,49 +60,81 @@ def _value_field(attribute: DataAttribute, row: AttributeRow) -> forms.Field:
             if row.value and row.value not in attribute.options:
                 choices.append((row.value, f"{row.value} (no longer an option)"))
             return forms.ChoiceField(choices=choices, required=False, widget=forms.Select(attrs))
-    if attribute.name == "email":
-        return forms.CharField(required=False, widget=forms.EmailInput(attrs))
-    return forms.CharField(required=False, widget=forms.TextInput(attrs))
+    # Text: its limit is shown (and kept by the browser) before anything is sent.
+    limit = text_rules(model, attribute).max_length if model else None
+    if limit:
+        attrs |= {"maxlength": str(limit), "data-char-limit": str(limit)}
+    help_text = f"{limit:,} characters at most." if limit else ""
+    widget = forms.EmailInput(attrs) if attribute.name == "email" else forms.TextInput(attrs)
+    return forms.CharField(required=False, widget=widget, help_text=help_text)
 
 
-def _initial(row: AttributeRow):
+def _initial(row: AttributeRow, style: NumberStyle = POINT):
     if row.value is None:
         return ""
-    if row.attribute.data_type == DataType.BOOLEAN:
-        return "true" if row.value else "false"
-    if row.attribute.data_type == DataType.DATETIME:
-        return row.value_as_datetime.strftime("%Y-%m-%dT%H:%M:%S")
+    match row.attribute.data_type:
+        case DataType.BOOLEAN:
+            return "true" if row.value else "false"
+        case DataType.DATETIME:
+            return timezone.localtime(row.value_as_datetime).strftime("%Y-%m-%dT%H:%M:%S")
+        case DataType.FLOAT:
+            return style.write(row.value)
     return row.value
 
 
-def unchanged_datetime(row: AttributeRow, posted) -> bool:
-    """The form shows datetimes to the second; saving what it showed must not drop the
-    stored fraction of a second (and with it the app's provenance)."""
-    if row.attribute.data_type != DataType.DATETIME or not posted or not row.value:
-        return False
-    return _initial(row) == str(posted).removesuffix("Z")[:19]
-
-
 class AttributeValueForm(forms.Form):
-    """Edits one attribute's value; `version` is the target version the teammate saw."""
+    """Edits one attribute's value; `version` is the target version the teammate saw. Times
+    are typed in the teammate's zone (the one active for the request) and numbers in their
+    browser's style (`number_style`); `raw_value` is what the write path takes."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, row: AttributeRow, **kwargs):
-        kwargs.setdefault("initial", {"value": _initial(row), "version": row.target_version})
+    def __init__(
+        self,
+        *args,
+        row: AttributeRow,
+        model: type[AttributeTarget] | None = None,
+        number_style: NumberStyle = POINT,
+        **kwargs,
+    ):
+        self.row, self.number_style = row, number_style
+        kwargs.setdefault(
+            "initial", {"value": _initial(row, number_style), "version": row.target_version}
+        )
         super().__init__(*args, **kwargs)
-        self.row = row
-        self.fields["value"] = _value_field(row.attribute, row)
+        self.fields["value"] = _value_field(row.attribute, row, model)
         self.fields["value"].label = row.attribute.label
+
+    def clean_value(self):
+        value = self.cleaned_data.get("value")
+        data_type = self.row.attribute.data_type
+        owner = self.row.attribute.is_standard and self.row.attribute.name == "owner_id"
+        if data_type in (DataType.INTEGER, DataType.FLOAT) and not owner and value.strip():
+            try:
+                return read_number(value, self.number_style, whole=data_type == DataType.INTEGER)
+            except NumberNotRead as exc:
+                raise forms.ValidationError(f"{self.row.attribute.label} {exc}.") from None
+        return value
 
     def raw_value(self):
         """The submitted value as the write path should parse it."""
         value = self.cleaned_data.get("value")
         if self.row.attribute.data_type == DataType.DATETIME and value:
-            # datetime-local sends no zone; the form says the time is in UTC.
-            return value if value.endswith("Z") or "+" in value[10:] else f"{value}Z"
+            return self._moment(value)
         return value
+
+    def _moment(self, value: str):
+        # Saving what the form showed keeps the stored value as it is (to its second).
+        if self.row.value and value == _initial(self.row):
+            return self.row.value
+        moment = parse_datetime(value)
+        if moment is None:
+            return value  # the write path refuses it, in words
+        if timezone.is_naive(moment):
+            # datetime-local sends no zone: the time was typed in the teammate's.
+            moment = timezone.make_aware(moment, timezone.get_current_timezone())
+        return format_datetime(moment)
 
 
 # Settings → Data attributes ----------------------------------------------------------------------

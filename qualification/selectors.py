@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils.dateparse import parse_datetime
+
+from core.moments import day_text, moment_text
 
 from .models import (
     AttributeChange,
@@ -67,10 +68,10 @@ def data_attributes_listed(*, models: list[str], include_archived: bool) -> list
 
 
 def describe_provenance(held: Provenance | None) -> str:
-    """'Set by Messenger 3 minutes ago', 'Set by Priya in a conversation yesterday', ..."""
+    """'Set by Messenger on 14 Nov 2023, 17:13 EST', 'Set by Priya in a conversation on ...'."""
     if held is None:
         return "Never set"
-    when = naturaltime(held.at)
+    when = f"on {moment_text(held.at)}"
     match held.source:
         case Source.QUALIFICATION:
             return f"Set by {held.actor_label} {held.where or 'in a conversation'} {when}"
@@ -118,9 +119,9 @@ def format_value(attribute: DataAttribute, value: Canonical, teammates: dict[int
         case DataType.FLOAT:
             return f"{value:,.2f}".rstrip("0").rstrip(".")
         case DataType.DATE:
-            return date.fromisoformat(value).strftime("%b %-d, %Y")
+            return day_text(date.fromisoformat(value))
         case DataType.DATETIME:
-            return parse_datetime(value).strftime("%b %-d, %Y %H:%M UTC")
+            return moment_text(parse_datetime(value))
     return str(value)
 
 

@@ -30,7 +30,12 @@ Canonical = str | int | float | bool | None
 
 
 class InvalidValue(ValueError):
-    """A value that does not fit its attribute; the message says what is allowed."""
+    """A value that does not fit its attribute. The message is what follows the attribute's
+    label, in plain words: "must be a whole number, like 42", so that every place can say
+    "Company size must be a whole number, like 42." (`sentence`)."""
+
+    def sentence(self, label: str) -> str:
+        return f"{label} {self}."
 
 
 @dataclass(frozen=True)
@@ -43,18 +48,19 @@ def describe_allowed(attribute: DataAttribute, rules: TextRules | None = None) -
     match attribute.data_type:
         case DataType.STRING:
             limit = (rules or TextRules()).max_length
-            kind = "an email address" if rules and rules.is_email else "text"
-            return f"{kind} of at most {limit} characters"
+            if rules and rules.is_email:
+                return "an email address, like ada@example.com"
+            return f"text of {limit:,} characters at most"
         case DataType.INTEGER:
-            return "a whole number, such as 42"
+            return "a whole number, like 42"
         case DataType.FLOAT:
-            return "a number, such as 19.99"
+            return "a number, like 19.99"
         case DataType.BOOLEAN:
-            return "true or false"
+            return "yes or no (true or false)"
         case DataType.DATE:
-            return "a date as YYYY-MM-DD, or a Unix timestamp"
+            return "a date, like 2026-01-31"
         case DataType.DATETIME:
-            return "a date and time in ISO 8601 (2026-01-31T14:30:00Z), or a Unix timestamp"
+            return "a date and time, like 2026-01-31T14:30:00Z"
         case DataType.OPTIONS:
             return "one of: " + ", ".join(attribute.options)
     raise AssertionError(attribute.data_type)
@@ -75,7 +81,7 @@ def parse_value(attribute: DataAttribute, raw: Any, rules: TextRules | None = No
     except (TypeError, ValueError, OverflowError, OSError):
         value = _NOT_PARSED
     if value is _NOT_PARSED:
-        raise InvalidValue(f"is not valid; expected {describe_allowed(attribute, rules)}")
+        raise InvalidValue(f"must be {describe_allowed(attribute, rules)}")
     return value
 
 
@@ -86,18 +92,20 @@ def _parse_string(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canon
     if not isinstance(raw, str):
         return _NOT_PARSED
     if "\x00" in raw:
-        raise InvalidValue("contains a NUL character, which text cannot hold")
+        raise InvalidValue("cannot contain a null character (an invisible control code)")
     try:
         raw.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidValue("is not valid Unicode text") from None
+        raise InvalidValue("must be text without broken characters") from None
     if len(raw) > rules.max_length:
-        raise InvalidValue(f"is {len(raw)} characters long; at most {rules.max_length} are allowed")
+        raise InvalidValue(
+            f"must be {rules.max_length:,} characters at most (this is {len(raw):,})"
+        )
     if rules.is_email:
         try:
             validate_email(raw)
         except ValidationError:
-            raise InvalidValue("is not a valid email address") from None
+            raise InvalidValue(f"must be {describe_allowed(attribute, rules)}") from None
         # The domain is case-insensitive: store it one way so matching by email works.
         local, _, domain = raw.rpartition("@")
         return f"{local}@{domain.lower()}"
@@ -118,7 +126,7 @@ def _parse_integer(attribute: DataAttribute, raw: Any, rules: TextRules) -> Cano
     if not isinstance(raw, int):
         return _NOT_PARSED
     if not INT_MIN <= raw <= INT_MAX:
-        raise InvalidValue("is outside the range of whole numbers this attribute can hold")
+        raise InvalidValue(f"must be a whole number between {INT_MIN:,} and {INT_MAX:,}")
     return raw
 
 
@@ -205,7 +213,7 @@ def _parse_datetime(attribute: DataAttribute, raw: Any, rules: TextRules) -> Can
 def _parse_options(attribute: DataAttribute, raw: Any, rules: TextRules) -> Canonical:
     if isinstance(raw, str) and raw in attribute.options:
         return raw
-    raise InvalidValue(f"is not one of the options; expected {describe_allowed(attribute)}")
+    raise InvalidValue(f"must be {describe_allowed(attribute)}")
 
 
 _PARSERS = {

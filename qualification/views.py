@@ -13,7 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from .forms import AttributeValueForm, unchanged_datetime
+from core.numbers import number_style_for
+
+from .forms import AttributeValueForm
 from .models import DataAttribute
 from .places import place_of
 from .results import AttributeWriteError, StaleWriteError
@@ -108,11 +110,19 @@ def _saved(request, kind: TargetKind, target, row: AttributeRow):
     )
 
 
+def _form(request, kind: TargetKind, row: AttributeRow, **kwargs) -> AttributeValueForm:
+    return AttributeValueForm(
+        row=row, model=kind.model, number_style=number_style_for(request), **kwargs
+    )
+
+
 def _render_form(request, kind, row, form, *, status: int = 200, conflict=None, mine=None):
+    described_by = [f"{row.dom_id}-help"] if form.fields["value"].help_text else []
     if form.is_bound and form.errors:
-        form.fields["value"].widget.attrs.update(
-            {"aria-invalid": "true", "aria-describedby": f"{row.dom_id}-error"}
-        )
+        form.fields["value"].widget.attrs["aria-invalid"] = "true"
+        described_by.insert(0, f"{row.dom_id}-error")
+    if described_by:
+        form.fields["value"].widget.attrs["aria-describedby"] = " ".join(described_by)
     context = {
         "row": row,
         "form": form,
@@ -139,12 +149,10 @@ def attribute_row(request: HttpRequest, target_type: str, target_id: int, attrib
         return _render_row(request, row, focus="focus" in request.GET)
 
     _require_edit(row)
-    form = AttributeValueForm(request.POST, row=row)
+    form = _form(request, kind, row, data=request.POST)
     if not form.is_valid():
         return _render_form(request, kind, row, form, status=422)
     mine = form.raw_value()
-    if unchanged_datetime(row, mine):
-        mine = row.value
     try:
         attributes_apply(
             target=target,
@@ -161,8 +169,11 @@ def attribute_row(request: HttpRequest, target_type: str, target_id: int, attrib
         target.refresh_from_db()
         current = _row(request, kind, target, row.attribute)
         # The form now carries the current version, so "Overwrite with mine" saves knowingly.
-        overwrite = AttributeValueForm(
-            row=current, initial={"value": mine, "version": current.target_version}
+        # It carries what was typed (in the teammate's zone and number style), to be read the
+        # same way again.
+        typed = request.POST.get("value", "")
+        overwrite = _form(
+            request, kind, current, initial={"value": typed, "version": current.target_version}
         )
         return _render_form(
             request, kind, current, overwrite, status=409, conflict=conflict, mine=mine
@@ -177,7 +188,7 @@ def attribute_row(request: HttpRequest, target_type: str, target_id: int, attrib
 def attribute_edit(request: HttpRequest, target_type: str, target_id: int, attribute_id: int):
     kind, _, row = _load(request, target_type, target_id, attribute_id)
     _require_edit(row)
-    return _render_form(request, kind, row, AttributeValueForm(row=row))
+    return _render_form(request, kind, row, _form(request, kind, row))
 
 
 @login_required

@@ -9,6 +9,8 @@ from django.db.models import Model
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
+from core.moments import moment_text
+
 from ..models import (
     DataAttribute,
     Tag,
@@ -148,7 +150,7 @@ class AttributeTargetAdmin(admin.ModelAdmin):
                     labels.get(name, name),
                     held.actor_label,
                     held.source_label,
-                    held.at.strftime("%Y-%m-%d %H:%M UTC"),
+                    moment_text(held.at),
                     " (manual edit holds it until re-synced)" if held.locked else "",
                 )
             )

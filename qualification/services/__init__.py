@@ -33,12 +33,13 @@ from .targets import (
     target_record,
     targets_record,
 )
-from .validation import attributes_check
+from .validation import attributes_check, text_rules
 
 __all__ = [
+    "DataAttributeError",
     "KEEP",
     "MAX_OPTIONS",
-    "DataAttributeError",
+    "RecordChange",
     "TagNameTaken",
     "attribute_resync",
     "attributes_apply",
@@ -50,11 +51,10 @@ __all__ = [
     "qualification_item_add",
     "qualification_item_move",
     "qualification_item_remove",
+    "record_conflicts",
     "tag_find_or_create",
     "tag_named",
     "tag_rename",
-    "RecordChange",
-    "record_conflicts",
     "target_created",
     "target_deleted",
     "target_fields_set",
@@ -62,4 +62,5 @@ __all__ = [
     "target_record",
     "target_tags_change",
     "targets_record",
+    "text_rules",
 ]

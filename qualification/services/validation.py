@@ -10,6 +10,7 @@ the write that uses them checks, in its own statement, that the revision is unch
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 
@@ -31,11 +32,6 @@ def storable(raw: Any) -> Any:
     if isinstance(raw, int | float | bool) or raw is None:
         return raw
     return storable(repr(raw))
-
-
-def _show(raw: Any) -> str:
-    text = repr(raw)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _parse_one(
@@ -60,43 +56,51 @@ def _parse_one(
     if attribute.archived:
         return problem(
             "archived",
-            f"{attribute.label} ('{name}') is archived and takes no new values. "
-            "Unarchive it to write to it.",
+            f"{attribute.label} is archived and takes no new values. "
+            "Unarchive it in its data attribute settings to write to it.",
         )
     if not getattr(attribute, policy_field(source)):
         return problem(
             "not_writable",
-            f"{attribute.label} ('{name}') cannot be written by {source_label(source)}. "
+            f"{attribute.label} cannot be written by {source_label(source)}. "
             "An admin can change who may write it in its data attribute settings.",
         )
     column = model_cls.attribute_column(attribute) if attribute.is_standard else None
-    rules = TextRules()
-    if column is not None and column.max_length:
-        rules = TextRules(max_length=column.max_length, is_email=attribute.name == "email")
+    rules = text_rules(model_cls, attribute)
     try:
         value = parse_value(attribute, raw, rules)
     except InvalidValue as exc:
-        return problem("invalid_value", f"{attribute.label} ('{name}'): {_show(raw)} {exc}.")
+        return problem("invalid_value", exc.sentence(attribute.label))
     if column is not None:
         if value is None and not column.null:
-            return problem("required", f"{attribute.label} ('{name}') cannot be empty.")
+            return problem("required", f"{attribute.label} cannot be empty.")
         if value is not None:
             column_problem = _check_column(column, value, attribute)
             if column_problem:
-                return problem("invalid_value", f"{attribute.label} ('{name}'): {column_problem}")
+                return problem("invalid_value", f"{attribute.label} {column_problem}")
     return value, None
+
+
+def text_rules(model_cls: type[AttributeTarget], attribute: DataAttribute) -> TextRules:
+    """How long text for this attribute may be, and whether it is an email address: a
+    standard attribute's column decides, custom text has the common limit. Forms show it."""
+    column = model_cls.attribute_column(attribute) if attribute.is_standard else None
+    if column is not None and column.max_length:
+        return TextRules(max_length=column.max_length, is_email=attribute.name == "email")
+    return TextRules()
 
 
 def _check_column(column: models.Field, value: Canonical, attribute: DataAttribute) -> str:
     if column.is_relation:
         related = column.related_model
         if not related._default_manager.filter(pk=value).exists():
-            return f"{_show(value)} is not the id of a known {related._meta.verbose_name}."
+            noun = "teammate" if related is get_user_model() else related._meta.verbose_name
+            return f"must be a {noun} in this workspace."
         return ""
     try:
         column.run_validators(to_column(attribute.data_type, value))
     except ValidationError as exc:
-        return f"{_show(value)} is not allowed: {' '.join(exc.messages)}"
+        return "is not allowed: " + " ".join(exc.messages)
     return ""
 
 

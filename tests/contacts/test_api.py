@@ -77,14 +77,18 @@ def test_create_update_retrieve_delete_with_custom_attributes(client, secret):
         (
             {"email": "a@b.example", "custom_attributes": {"tier": "Gold"}},
             "parameter_invalid",
-            "is not one of the options",
+            "must be one of: Free, Pro.",
         ),
         (
             {"email": "a@b.example", "custom_attributes": {"name": "x"}},
             "parameter_not_found",
             "is a standard attribute",
         ),
-        ({"email": "not an email"}, "parameter_invalid", "not a valid email address"),
+        (
+            {"email": "not an email"},
+            "parameter_invalid",
+            "Email must be an email address, like ada@example.com.",
+        ),
         ({"name": "No identity"}, "parameter_not_found", "Send an email, an external_id"),
         ({"email": "a@b.example", "colour": "blue"}, "parameter_invalid", "colour"),
     ],

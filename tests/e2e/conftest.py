@@ -50,11 +50,12 @@ def teammates():
 
 @pytest.fixture
 def login(browser, live_server):
-    """`login("agent")` returns a page signed in as that teammate (password "demo")."""
+    """`login("agent")` returns a page signed in as that teammate (password "demo"); options
+    go to the browser context (`timezone_id="America/New_York"`, `locale="de-DE"`)."""
     contexts = []
 
-    def sign_in(username: str):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def sign_in(username: str, **options):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

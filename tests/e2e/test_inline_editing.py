@@ -24,8 +24,8 @@ TYPED = [
     ("Projects created", DataType.INTEGER, [], "42", "42"),
     ("Satisfaction", DataType.FLOAT, [], "4.5", "4.5"),
     ("Beta tester", DataType.BOOLEAN, [], True, "Yes"),
-    ("Trial ends on", DataType.DATE, [], "2026-03-01", "Mar 1, 2026"),
-    ("Last order at", DataType.DATETIME, [], "2026-03-01T14:30:00", "Mar 1, 2026 14:30 UTC"),
+    ("Trial ends on", DataType.DATE, [], "2026-03-01", "1 Mar 2026"),
+    ("Last order at", DataType.DATETIME, [], "2026-03-01T14:30:00", "1 Mar 2026, 14:30 UTC"),
     ("Lead status", DataType.OPTIONS, ["New", "Qualified", "Customer"], "Qualified", "Qualified"),
 ]
 
@@ -114,7 +114,9 @@ def test_invalid_value_is_refused_with_its_message(live_server, login, workspace
     start_editing(page, "Projects created")
     page.get_by_label("Projects created", exact=True).fill("4.5")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("alert")).to_contain_text("expected a whole number, such as 42")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Projects created must be a whole number, like 42."
+    )
     expect(page.get_by_label("Projects created", exact=True)).to_have_value("4.5")
     screenshot(page, "inline-edit-invalid-value")
     assert "projects_created" not in Contact.objects.get(pk=workspace.contact_id).custom_attributes

@@ -120,6 +120,8 @@ def test_a_database_seeded_before_the_record_is_recognised_and_left_alone():
     assert list(QualificationItem.objects.values_list("attribute_id", "position")) == items
     assert (Contact.objects.count(), AttributeChange.objects.count()) == counts
     assert DemoLoad.objects.count() == 1
+
+
 def test_the_demo_load_does_not_count_as_lag():
     """The load is delivered before the command ends, and its list rows count no lag: the
     contact list starts "up to date" with changes that took no time to arrive."""

@@ -335,14 +335,15 @@ def test_contact_page_shows_event_summaries_and_recent_events_with_metadata(
     assert "No events yet" not in events and "someone-elses-event" not in events
     assert '<th scope="row">upgraded-plan</th><td>2</td>' in events
     assert '<th scope="row">imported-only</th>' in events
-    # Relative time shown, the full timestamp on hover.
-    assert f'title="{at:%Y-%m-%d %H:%M:%S} UTC">2\xa0hours ago</time>' in events
+    # The one format, in the server's zone here (no teammate zone); how long ago on hover.
+    assert f'<time datetime="{at:%Y-%m-%dT%H:%M:%S}Z" title="2\xa0hours ago">' in events
+    assert f">{at:%-d %b %Y, %H:%M} UTC</time>" in events
     for shown in (
         "<dt>plan</dt><dd>Pro</dd>",
         "<dt>price</dt><dd>349.99 EUR</dd>",
         '<a href="https://pay.example/r/1" rel="nofollow noopener noreferrer" target="_blank">'
         "Receipt 1</a>",
-        "<dt>renewal_date</dt><dd>2026-01-01 00:00 UTC</dd>",
+        "<dt>renewal_date</dt><dd>1 Jan 2026, 00:00 UTC</dd>",
     ):
         assert shown in events
     # Newest first.

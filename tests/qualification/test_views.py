@@ -28,10 +28,11 @@ def urls(contact, attribute):
     }
 
 
-def save(client, contact, attribute, value, *, version=None, htmx=True, **extra):
+def save(client, contact, attribute, value, *, version=None, htmx=True, headers=None, **extra):
     data = {"value": value, "version": version or Contact.objects.get(pk=contact.pk).version}
     data.update(extra)
-    return client.post(urls(contact, attribute)["row"], data, headers=HTMX if htmx else {})
+    headers = headers if headers is not None else HTMX if htmx else {}
+    return client.post(urls(contact, attribute)["row"], data, headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -41,8 +42,8 @@ def save(client, contact, attribute, value, *, version=None, htmx=True, **extra)
         (DataType.INTEGER, "42", 42, "42"),
         (DataType.FLOAT, "19.5", 19.5, "19.5"),
         (DataType.BOOLEAN, "true", True, "Yes"),
-        (DataType.DATE, "2026-03-01", "2026-03-01", "Mar 1, 2026"),
-        (DataType.DATETIME, "2026-03-01T14:30", "2026-03-01T14:30:00Z", "Mar 1, 2026 14:30 UTC"),
+        (DataType.DATE, "2026-03-01", "2026-03-01", "1 Mar 2026"),
+        (DataType.DATETIME, "2026-03-01T14:30", "2026-03-01T14:30:00Z", "1 Mar 2026, 14:30 UTC"),
         (DataType.OPTIONS, "Gold", "Gold", "Gold"),
     ],
 )
@@ -87,7 +88,7 @@ def test_invalid_value_comes_back_in_the_form_and_nothing_is_written(client, age
     response = save(client, contact, tier, "lots")
     assert response.status_code == 422
     html = response.content.decode()
-    assert "expected a whole number, such as 42" in html
+    assert "Tier must be a whole number, like 42." in html
     assert 'aria-invalid="true"' in html
     assert 'value="lots"' in html  # what the teammate typed is kept
     assert "tier" not in Contact.objects.get(pk=contact.pk).custom_attributes
@@ -317,7 +318,7 @@ def test_an_edit_records_where_it_was_made_and_links_it(client, agent, contact):
     )
     text = " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
     assert f'<a href="{page}">in conversation #{conversation.pk}</a>' in response.content.decode()
-    assert f"Set by Priya Raman in conversation #{conversation.pk} now" in text
+    assert f"Set by Priya Raman in conversation #{conversation.pk} on " in text
     change = AttributeChange.objects.get(attribute_name="job")
     assert (change.actor_label, change.where, change.where_url) == (
         "Priya Raman",
@@ -379,3 +380,161 @@ def test_history_names_an_owner_never_by_id(client, agent, contact):
     client.force_login(agent)
     history = client.get(urls(contact, owner)["history"]).content.decode()
     assert "Priya Raman" in history and f"Teammate #{agent.pk}" not in history
+
+
+# Times and numbers in the teammate's terms.
+
+
+def test_a_datetime_is_shown_and_edited_in_the_teammates_zone_and_stored_in_utc(
+    client, agent, contact
+):
+    at = DataAttributeFactory(name="last_order_at", label="Last order at", data_type="datetime")
+    attributes_apply(
+        target=contact,
+        values={"last_order_at": "2023-11-14T22:13:00Z"},
+        source=Source.REST_API,
+        actor=APP,
+    )
+    client.force_login(agent)
+    client.cookies["sb_browser_tz"] = "America/New_York"
+    row = client.get(urls(contact, at)["row"], headers=HTMX).content.decode()
+    assert '<div class="qd-value">14 Nov 2023, 17:13 EST</div>' in row
+    form = client.get(urls(contact, at)["edit"], headers=HTMX).content.decode()
+    assert 'value="2023-11-14T17:13:00"' in form
+    assert "In your time zone, America/New York." in form
+
+    response = save(client, contact, at, "2024-07-01T09:30")
+    assert response.status_code == 200
+    assert "1 Jul 2024, 09:30 EDT" in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["last_order_at"] == (
+        "2024-07-01T13:30:00Z"
+    )
+
+
+def test_saving_a_datetime_unchanged_keeps_the_stored_value_and_its_provenance(
+    client, agent, contact
+):
+    at = DataAttributeFactory(name="last_order_at", label="Last order at", data_type="datetime")
+    attributes_apply(
+        target=contact,
+        values={"last_order_at": "2023-11-14T22:13:00Z"},
+        source=Source.REST_API,
+        actor=APP,
+    )
+    client.force_login(agent)
+    client.cookies["sb_browser_tz"] = "Asia/Kolkata"
+    assert save(client, contact, at, "2023-11-15T03:43:00").status_code == 200
+    assert not AttributeChange.objects.filter(source=Source.QUALIFICATION).exists()
+
+
+def test_the_profiles_zone_wins_over_the_browsers(client, agent, contact):
+    from workspace.profiles import SESSION_KEY
+
+    at = DataAttributeFactory(name="last_order_at", label="Last order at", data_type="datetime")
+    client.force_login(agent)
+    session = client.session
+    session[SESSION_KEY] = "Europe/Berlin"
+    session.save()
+    client.cookies["sb_browser_tz"] = "America/New_York"
+    assert save(client, contact, at, "2026-01-31T15:00").status_code == 200
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["last_order_at"] == (
+        "2026-01-31T14:00:00Z"
+    )
+
+
+def test_a_date_stays_the_same_day_in_any_zone(client, agent, contact):
+    renews = DataAttributeFactory(name="renews_on", label="Renews on", data_type="date")
+    client.force_login(agent)
+    client.cookies["sb_browser_tz"] = "Pacific/Honolulu"
+    response = save(client, contact, renews, "2026-01-31")
+    assert '<div class="qd-value">31 Jan 2026</div>' in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["renews_on"] == "2026-01-31"
+
+
+GERMAN = {"HX-Request": "true", "Accept-Language": "de-DE,de;q=0.9,en;q=0.8"}
+
+
+@pytest.mark.parametrize(
+    ("data_type", "typed", "stored"),
+    [("float", "3,5", 3.5), ("float", "1.234,5", 1234.5), ("integer", "1.500.000", 1500000)],
+)
+def test_a_german_browser_types_numbers_its_way(client, agent, contact, data_type, typed, stored):
+    size = DataAttributeFactory(name="size", label="Size", data_type=data_type)
+    client.force_login(agent)
+    response = save(client, contact, size, typed, headers=GERMAN)
+    assert response.status_code == 200
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["size"] == stored
+
+
+def test_a_german_browser_is_shown_its_decimal_comma_when_editing(client, agent, contact):
+    score = DataAttributeFactory(name="score", label="Score", data_type="float")
+    attributes_apply(target=contact, values={"score": 1.5}, source=Source.REST_API, actor=APP)
+    client.force_login(agent)
+    form = client.get(urls(contact, score)["edit"], headers=GERMAN).content.decode()
+    assert 'value="1,5"' in form and 'inputmode="decimal"' in form and 'type="text"' in form
+
+
+@pytest.mark.parametrize(
+    ("data_type", "typed", "language", "message"),
+    [
+        ("integer", "lots", "en-US", "Company size must be a whole number, like 42."),
+        ("integer", "4,5", "de", "Company size must be a whole number, like 42."),
+        ("float", "3,5", "en-US", "Company size must be a number, like 19.99 (a point before"),
+        ("float", "1.500", "de", "Company size could be read two ways: write 1500, or 1,5 for"),
+        ("float", "1e400", "en-US", "Company size must be a number, like 19.99."),
+    ],
+)
+def test_a_number_that_cannot_be_read_is_kept_explained_and_nothing_is_erased(
+    client, agent, contact, data_type, typed, language, message
+):
+    size = DataAttributeFactory(name="company_size", label="Company size", data_type=data_type)
+    attributes_apply(target=contact, values={"company_size": 40}, source=Source.REST_API, actor=APP)
+    client.force_login(agent)
+    response = save(client, contact, size, typed, headers=HTMX | {"Accept-Language": language})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert message in html
+    assert f'value="{typed}"' in html and 'aria-invalid="true"' in html
+    assert "company_size" not in html and "'" + typed + "'" not in html
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["company_size"] == 40
+    assert not AttributeChange.objects.filter(source=Source.QUALIFICATION).exists()
+
+
+def test_text_inputs_show_their_limit_before_anything_is_sent(client, agent, contact):
+    from qualification.models import DataAttribute
+
+    nickname = DataAttributeFactory(name="nickname", label="Nickname", data_type="string")
+    name = DataAttribute.objects.get(model="contact", name="name")
+    limit = Contact._meta.get_field("name").max_length
+    client.force_login(agent)
+    form = client.get(urls(contact, nickname)["edit"], headers=HTMX).content.decode()
+    assert 'maxlength="1000"' in form and "1,000 characters at most." in form
+    helped = f'aria-describedby="attr-contact-{contact.pk}-{nickname.pk}-help"'
+    assert helped in form
+    form = client.get(urls(contact, name)["edit"], headers=HTMX).content.decode()
+    assert f'maxlength="{limit}"' in form and f"{limit:,} characters at most." in form
+
+
+def test_too_long_text_is_refused_by_its_label_with_the_limit(client, agent, contact):
+    nickname = DataAttributeFactory(name="nickname", label="Nickname", data_type="string")
+    client.force_login(agent)
+    response = save(client, contact, nickname, "x" * 1001)
+    assert response.status_code == 422
+    assert "Nickname must be 1,000 characters at most (this is 1,001)." in (
+        response.content.decode()
+    )
+
+
+def test_overwriting_after_a_conflict_reads_what_was_typed_the_same_way(client, agent, contact):
+    score = DataAttributeFactory(name="score", label="Score", data_type="float")
+    client.force_login(agent)
+    seen = Contact.objects.get(pk=contact.pk).version
+    attributes_apply(target=contact, values={"score": 2.0}, source=Source.REST_API, actor=APP)
+    response = save(client, contact, score, "1,500", version=seen, headers=GERMAN)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert '<input type="hidden" name="value" value="1,500">' in html
+    assert "Your value: “1.5”" in html
+    current = Contact.objects.get(pk=contact.pk).version
+    assert save(client, contact, score, "1,500", version=current, headers=GERMAN).status_code == 200
+    assert Contact.objects.get(pk=contact.pk).custom_attributes["score"] == 1.5

@@ -362,15 +362,21 @@ def test_revoking_a_missing_token_is_404(client, admin):
     assert client.get(f"{URL}999999/revoke/").status_code == 404
 
 
-def test_relative_times_for_last_use_and_revocation(client, admin, made):
+def test_times_of_last_use_and_revocation_in_the_teammates_zone(client, admin, made):
+    from core.moments import moment_html
+
     token, _ = made
-    ApiToken.objects.filter(pk=token.pk).update(
-        last_used_at=timezone.now() - timedelta(hours=3),
-        revoked_at=timezone.now() - timedelta(minutes=5),
-    )
+    used, revoked = timezone.now() - timedelta(hours=3), timezone.now() - timedelta(minutes=5)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=used, revoked_at=revoked)
     client.force_login(admin)
+    client.cookies["sb_browser_tz"] = "America/New_York"
     html = client.get(URL).content.decode()
-    assert "3\xa0hours ago" in html and "5\xa0minutes ago" in html
+    timezone.activate("America/New_York")
+    try:
+        assert str(moment_html(used)) in html and str(moment_html(revoked)) in html
+    finally:
+        timezone.deactivate()
+    assert "3\xa0hours ago" in html and "5\xa0minutes ago" in html  # how long ago, as titles
 
 
 @pytest.mark.django_db(transaction=True)
