@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from qualification.admin import ReadOnlyAdmin
 
-from .models import Conversation, ConversationPart
+from .models import Conversation, ConversationPart, DemoLoad
 
 
 class ConversationPartInline(admin.StackedInline):
@@ -35,3 +35,10 @@ class ConversationPartAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     list_select_related = ("conversation", "author_user", "author_contact")
     autocomplete_fields = ("conversation", "author_user", "author_contact")
+
+
+@admin.register(DemoLoad)
+class DemoLoadAdmin(ReadOnlyAdmin):
+    """When `seed_demo` loaded the demo workspace; it never loads it again into this database."""
+
+    list_display = ("__str__", "loaded_at")

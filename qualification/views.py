@@ -95,14 +95,15 @@ def _editor(request: HttpRequest) -> Actor:
 
 def _saved(request, kind: TargetKind, target, row: AttributeRow):
     """The saved row; the page is told (HX-Trigger "sb:value-changed") so that every other
-    place showing the value or the record's name shows the new one without a reload."""
+    place showing the value or the record's name shows the new one without a reload. (The key
+    is "record": htmx reads a "target" key in an event's detail as a selector to dispatch on.)"""
     saved = _row(request, kind, target, row.attribute)
     response = _render_row(request, saved, focus=True)
     return trigger_client_event(
         response,
         "sb:value-changed",
         {
-            "target": f"{saved.target_type}:{saved.target_id}",
+            "record": f"{saved.target_type}:{saved.target_id}",
             "attribute": saved.attribute.name,
             "display": saved.display,
             "title": str(target),

@@ -169,6 +169,11 @@ class ConversationPartFactory(DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
+class DemoLoadFactory(DjangoModelFactory):
+    class Meta:
+        model = "inbox.DemoLoad"
+
+
 class AttributeChangeFactory(DjangoModelFactory):
     class Meta:
         model = AttributeChange

@@ -41,6 +41,8 @@ PUBLIC = {ANON, VIEWER, TEAMMATE, ADMIN}
 EXPECTED = {
     "login": {"GET": PUBLIC, "POST": PUBLIC},
     "logout": {"POST": PUBLIC},
+    "signed-out": {"GET": PUBLIC},
+    "favicon": {"GET": PUBLIC},
     "healthz": {"GET": PUBLIC, "POST": PUBLIC},
     "home": {"GET": PUBLIC, "POST": PUBLIC},
     "password_reset_confirm": {"GET": PUBLIC, "POST": PUBLIC},

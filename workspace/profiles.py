@@ -4,6 +4,7 @@ costs no query; with no zone chosen, the browser's (a cookie the page sets) is u
 
 import zoneinfo
 from functools import cache
+from urllib.parse import unquote
 
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
@@ -67,4 +68,10 @@ def time_zone_for(request) -> str | None:
     """The teammate's chosen zone, else their browser's, else None (the server's default)."""
     session = getattr(request, "session", None)
     chosen = valid_time_zone(session.get(SESSION_KEY)) if session is not None else None
-    return chosen or valid_time_zone(request.COOKIES.get(BROWSER_COOKIE))
+    return chosen or browser_time_zone(request)
+
+
+def browser_time_zone(request) -> str | None:
+    """The zone timezone.js found in the browser, if it is a real one."""
+    # The script percent-encodes it ("America%2FNew_York"); Django does not decode cookies.
+    return valid_time_zone(unquote(request.COOKIES.get(BROWSER_COOKIE, "")))

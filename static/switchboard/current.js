@@ -16,19 +16,19 @@
     if (event.persisted) window.location.reload();
   });
 
-  // An inline save answers with HX-Trigger "sb:value-changed" {target, attribute, display,
+  // An inline save answers with HX-Trigger "sb:value-changed" {record, attribute, display,
   // title}: every element that shows that value (data-sb-value="contact:5:name") or the
   // record's name (data-sb-title="contact:5") is brought up to date.
   document.addEventListener("sb:value-changed", function (event) {
     var change = event.detail || {};
-    if (!change.target) return;
-    var value = change.target + ":" + change.attribute;
+    if (!change.record) return;
+    var value = change.record + ":" + change.attribute;
     document.querySelectorAll("[data-sb-value]").forEach(function (element) {
       if (element.getAttribute("data-sb-value") !== value) return;
       element.textContent = change.display || element.getAttribute("data-sb-empty") || "";
     });
     document.querySelectorAll("[data-sb-title]").forEach(function (element) {
-      if (element.getAttribute("data-sb-title") !== change.target) return;
+      if (element.getAttribute("data-sb-title") !== change.record) return;
       element.textContent = change.title;
       var label = element.getAttribute("data-sb-title-label");
       var labelled = element.closest("[data-sb-title-labelled]");
@@ -57,7 +57,10 @@
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
+    // The form itself: a swapped-out form is no longer in the page, so htmx fires this event
+    // on its parent instead, and only the request's config still names the form.
+    var config = event.detail.requestConfig;
+    var form = (config && config.elt) || event.detail.elt;
     if (!form.matches || !form.matches("form.qd-editing") || !form.id) return;
     var xhr = event.detail.xhr;
     if (xhr && xhr.getResponseHeader("HX-Redirect")) return;  // on its way to the login page

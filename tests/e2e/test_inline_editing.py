@@ -78,7 +78,7 @@ def test_agent_edits_every_type_inline_and_sees_it_after_reload(
         page.get_by_label(label, exact=True).press("Enter")  # Enter saves
         row = page.get_by_role("group", name=label, exact=True)
         expect(row).to_contain_text(shown)
-        expect(row).to_contain_text("Set by Priya Raman in a conversation")
+        expect(row).to_contain_text("Set by Priya Raman in conversation #")
         # Focus comes back to the row's edit control, ready for the next edit.
         expect(page.get_by_role("button", name=f"Edit {label}")).to_be_focused()
     screenshot(page, "conversation-after-inline-edits")

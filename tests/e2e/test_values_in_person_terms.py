@@ -79,7 +79,7 @@ def test_a_browser_in_new_york_sees_and_types_new_york_time(
 
     start_editing(page, "Last order at")
     field = page.get_by_label("Last order at", exact=True)
-    expect(field).to_have_value("2023-11-14T17:13:00")
+    expect(field).to_have_value("2023-11-14T17:13")  # Chromium drops ":00" seconds
     expect(page.get_by_text("In your time zone, America/New York.")).to_be_visible()
     field.fill("2024-07-01T09:30:00")
     page.get_by_role("button", name="Save").click()

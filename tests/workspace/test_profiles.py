@@ -71,3 +71,10 @@ def test_changing_the_password_keeps_you_signed_in(client):
     assert client.get("/settings/").status_code == 200
     me.refresh_from_db()
     assert me.check_password("correct horse battery")
+
+
+def test_the_browser_zone_cookie_is_read_as_the_browser_sends_it(client):
+    """timezone.js percent-encodes the zone's slash; Django hands the cookie over undecoded."""
+    client.force_login(UserFactory(role="Teammate"))
+    client.cookies["sb_browser_tz"] = "America%2FNew_York"
+    assert "Same as my browser (America/New_York)" in client.get(URL).content.decode()

@@ -8,7 +8,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from ..forms import ProfileForm
-from ..profiles import BROWSER_COOKIE, profile_for, profile_update, valid_time_zone
+from ..profiles import browser_time_zone, profile_for, profile_update
 from .settings_area import settings_context, settings_page_view
 
 PAGE = "workspace/profile.html"
@@ -18,7 +18,7 @@ PAGE = "workspace/profile.html"
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    browser_zone = valid_time_zone(request.COOKIES.get(BROWSER_COOKIE))
+    browser_zone = browser_time_zone(request)
     if request.method == "POST":
         form = ProfileForm(request.POST, browser_zone=browser_zone)
         if form.is_valid():
