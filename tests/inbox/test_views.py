@@ -168,7 +168,8 @@ def test_conversation_company_picker_and_empty_state(client, agent, conversation
 
     lonely = conversation_with(ContactFactory(values={"name": "Solo"}))
     html = client.get(f"/inbox/conversations/{lonely.pk}/").content.decode()
-    assert "Solo isn't linked to a company yet" in html
+    assert "Solo</span> isn't linked to a company yet" in html
+    assert f'link one on <a href="/contacts/{lonely.contact_id}/#companies-heading">' in html
 
 
 def test_conversation_page_query_count_is_constant(
