@@ -6,6 +6,29 @@
 (function () {
   "use strict";
 
+  // Every form that writes over htmx (hx-post) shows progress and failures this way: those
+  // without their own [data-save-error] slot get one at their end, and their submit button is
+  // disabled while the request is in flight, as hx-disabled-elt does for the inline editors.
+  function prepare(root) {
+    var forms = root.querySelectorAll ? root.querySelectorAll("form[hx-post]") : [];
+    if (root.matches && root.matches("form[hx-post]")) forms = [root].concat([].slice.call(forms));
+    [].forEach.call(forms, function (form) {
+      if (!form.hasAttribute("hx-disabled-elt")) {
+        form.setAttribute("hx-disabled-elt", "find button[type=submit], find button:not([type])");
+      }
+      if (!form.querySelector("[data-save-error]")) {
+        var slot = document.createElement("p");
+        slot.className = "qd-error";
+        slot.setAttribute("role", "alert");
+        slot.setAttribute("data-save-error", "");
+        slot.hidden = true;
+        form.appendChild(slot);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { prepare(document); });
+  document.addEventListener("htmx:load", function (event) { prepare(event.detail.elt); });
+
   function savingForm(event) {
     var elt = event.detail && event.detail.elt;
     var form = elt && elt.closest && elt.closest("form");

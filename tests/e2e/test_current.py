@@ -5,6 +5,7 @@ where an edit was made."""
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
@@ -17,6 +18,7 @@ from tests.factories import (
     ConversationPartFactory,
     DataAttributeFactory,
 )
+from tests.helpers import deliver_pending
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -181,3 +183,27 @@ def test_provenance_says_where_and_history_leads_back(live_server, login, conver
     expect(page.get_by_role("table")).to_contain_text(f"Priya Raman {place}")
     page.get_by_role("link", name=f"← Back to conversation #{conversation.pk}").click()
     expect(page.get_by_role("heading", name="Export is broken")).to_be_visible()
+
+
+@pytest.mark.skipif(
+    not settings.REDIS_URL, reason="the embedded default delivers at commit: nothing is pending"
+)
+def test_the_contact_list_row_catches_up_without_a_reload(live_server, login, conversation):
+    deliver_pending()
+    attributes_apply(
+        target=conversation.contact,
+        values={"name": "Lena Horvat"},
+        source=Source.REST_API,
+        actor=BILLING,
+    )
+    page = login("agent")
+    page.goto(f"{live_server.url}/contacts/")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Lena Novak"))
+    expect(row).to_contain_text("Update pending")
+    page.evaluate("window.sbNoReload = true")
+
+    deliver_pending()  # the list's copy is brought up to date, as the worker would
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Lena Horvat"))
+    expect(row).to_be_visible()
+    expect(row).not_to_contain_text("Update pending")
+    assert page.evaluate("window.sbNoReload") is True

@@ -147,3 +147,39 @@ def test_segments_renamed_and_deleted_by_their_owner(live_server, login, teammat
     segments.get_by_role("button", name="Delete segment Paying users").click()
     expect(segments.get_by_role("link", name="Paying users")).to_have_count(0)
     assert list(Segment.objects.values_list("name", flat=True)) == ["Admins' picks"]
+
+
+def test_quick_edit_forms_show_progress_and_say_a_failure_in_the_form(
+    live_server, login, lena, screenshot
+):
+    contact, _ = lena
+    page = login("agent")
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/")
+    held, mode = [], {"now": "hold"}
+
+    def intercept(route):
+        if route.request.method != "POST":
+            route.continue_()
+        elif mode["now"] == "hold":
+            held.append(route)
+        else:
+            route.fulfill(status=500, body="Server Error")
+
+    page.route("**/tags/**", intercept)
+    tags = page.get_by_role("region", name="Tags")
+    tags.get_by_label("Add tag").fill("VIP")
+    add = tags.get_by_role("button", name="Add", exact=True)
+    add.click()
+    expect(add).to_be_disabled()
+    held.pop().continue_()
+    expect(tags.get_by_role("button", name="Remove tag VIP")).to_be_visible()
+
+    mode["now"] = "fail"
+    tags.get_by_label("Add tag").fill("Renewal")
+    tags.get_by_role("button", name="Add", exact=True).click()
+    expect(tags.get_by_role("alert")).to_contain_text(
+        "Couldn't save: something went wrong on the server (500)."
+    )
+    expect(tags.get_by_label("Add tag")).to_have_value("Renewal")
+    expect(page.locator("#sb-alert")).to_be_hidden()
+    screenshot(page, "quick-edits-failed-in-form")
