@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from workspace.views.settings_area import settings_page_view
 
-from .dependants import attribute_dependants_linked
+from .dependants import attribute_dependants, attribute_dependants_linked
 from .forms import DataAttributeSettingsForm, policy_summary
 from .models import AttributeModel, DataAttribute, QualificationItem
 from .services import (
@@ -130,7 +130,17 @@ def data_attribute_archive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         data_attribute_update(attribute=attribute, archived=archive)
     except DataAttributeError as exc:
-        messages.error(request, f"{attribute.label} was not archived. {exc.message}")
+        if exc.reason == DataAttributeError.HAS_DEPENDANTS:
+            # The API's message follows Intercom's words; a person is told it plainly, and the
+            # page lists each dependant with its link.
+            messages.error(
+                request,
+                f"{attribute.label} was not archived because it is still in use by "
+                f"{'; '.join(attribute_dependants(attribute))}. Remove it from there first, "
+                "then archive it.",
+            )
+        else:
+            messages.error(request, f"{attribute.label} was not archived. {exc.message}")
         return redirect("settings-data-attribute", pk=attribute.pk)
     if archive:
         messages.success(

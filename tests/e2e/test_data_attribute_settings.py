@@ -109,7 +109,9 @@ def test_archiving_an_attribute_a_segment_uses_shows_the_segment_linked(
     expect(link).to_have_attribute("href", "/contacts/?cf=plan_tier&op=eq&v=gold")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Archive Plan tier").click()
-    expect(page.get_by_text("Plan tier was not archived.")).to_be_visible()
+    expect(
+        page.get_by_text("Plan tier was not archived because it is still in use by")
+    ).to_be_visible()
     screenshot(page, "settings-data-attribute-archive-refused")
     plan.refresh_from_db()
     assert plan.archived is False

@@ -157,3 +157,30 @@ def test_dark_mode_and_390px(live_server, login, showcase, screenshot):
         found = page.evaluate(OVERFLOW)
         assert found["scrollWidth"] <= found["innerWidth"] and found["beyond"] == [], name
         screenshot(page, f"narrow-{name}")
+
+
+def test_signed_out_and_refused_pages_in_dark_mode_and_at_390px(
+    browser, live_server, login, teammates, screenshot
+):
+    """The pages around the product: sign in, signed out, and a 403 for a Viewer."""
+    visitor = browser.new_context()
+    viewer = login("viewer")
+    try:
+        for page, name, path in (
+            (visitor.new_page(), "login", "/accounts/login/"),
+            (visitor.new_page(), "signed-out", "/accounts/signed-out/"),
+            (viewer, "forbidden", "/settings/teammates/"),
+        ):
+            page.emulate_media(color_scheme="dark")
+            page.set_viewport_size({"width": 1400, "height": 1000})
+            page.goto(live_server.url + path)
+            assert [r for r in page.evaluate(CONTRAST) if r["ratio"] < r["needs"]] == [], name
+            screenshot(page, f"dark-{name}")
+            page.emulate_media(color_scheme="light")
+            page.set_viewport_size(PHONE)
+            page.goto(live_server.url + path)
+            found = page.evaluate(OVERFLOW)
+            assert found["scrollWidth"] <= found["innerWidth"] and found["beyond"] == [], name
+            screenshot(page, f"narrow-{name}")
+    finally:
+        visitor.close()

@@ -320,7 +320,10 @@ def test_what_depends_on_an_attribute_is_listed_linked_and_archiving_is_refused(
     plan.refresh_from_db()
     assert plan.archived is False
     page = admin_client.get(response["Location"]).content.decode()
-    assert "Plan was not archived." in page and "the segment &#x27;Gold customers&#x27;" in page
+    assert (
+        "Plan was not archived because it is still in use by the segment "
+        "&#x27;Gold customers&#x27;. Remove it from there first, then archive it."
+    ) in page
 
 
 def test_the_edit_page_query_count_is_pinned(admin_client, django_assert_num_queries):

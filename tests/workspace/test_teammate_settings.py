@@ -130,3 +130,33 @@ def test_other_roles_get_403_and_nothing_changes(client, role):
     pat.refresh_from_db()
     assert (role_of(pat), pat.is_active, pat.check_password("demo")) == ("Viewer", True, True)
     assert not User.objects.filter(username="x").exists()
+
+
+def test_a_deactivated_teammates_work_stays_attributed_to_them_by_name(client, admin):
+    """Their reply in the thread, the "Set by" line of a value they set and the value's history
+    all keep naming them after they are deactivated."""
+    from inbox.models import PartKind
+    from inbox.services import conversation_part_add
+    from qualification.models import DataAttribute
+    from qualification.services import attributes_apply
+    from qualification.sources import Source
+    from tests.factories import ContactFactory, ConversationFactory
+
+    pat = UserFactory(username="pat", first_name="Pat", last_name="Lee", role="Teammate")
+    contact = ContactFactory(values={"name": "Lena Novak"})
+    conversation = ConversationFactory(contact=contact)
+    conversation_part_add(conversation=conversation, kind=PartKind.REPLY, body="On it.", author=pat)
+    attributes_apply(
+        target=contact, values={"name": "Lena Horvat"}, source=Source.QUALIFICATION, actor=pat
+    )
+    client.post(f"/settings/teammates/{pat.pk}/active/", {"active": "no"})
+    assert User.objects.get(pk=pat.pk).is_active is False
+
+    def text(url):
+        return " ".join(re.sub(r"<[^>]+>", " ", client.get(url).content.decode()).split())
+
+    page = text(f"/inbox/conversations/{conversation.pk}/")
+    assert "Pat Lee · Reply" in page
+    assert "Set by Pat Lee" in page
+    name = DataAttribute.objects.get(model="contact", name="name")
+    assert "Pat Lee" in text(f"/attributes/contact/{contact.pk}/{name.pk}/history/")
