@@ -133,8 +133,12 @@ else:
     }
 
 REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "").strip()
+# Further behind than this, the contact list reads the primary until the replica catches up.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
 if REPLICA_DATABASE_URL:
     DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    # A replica that is down must cost the list page a moment, not a hung request.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
     # Tests have no real replica: the alias reads the test copy of the primary.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]

@@ -1,6 +1,6 @@
 """Reads of the contact list, and of contacts' events. The list reads only its read model (on the
-replica when one is configured); what it says about pending changes comes from the outbox on the
-primary."""
+replica when one is configured and near enough, contacts.replica); what it says about pending
+changes comes from the outbox and the list's rows on the primary."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from qualification.values import parse_id
 
 from .filters import ContactListFilter
 from .models import Contact, ContactListEntry, Event, EventSummary, Role, Segment
+from .replica import PRIMARY, ListSource
 
 SORTS = {
     "last_seen": ("sort_last_seen", "Last seen"),
@@ -134,6 +135,7 @@ class Freshness:
     recent_lag_p50: float | None
     recent_lag_p95: float | None
     recent_changes: int
+    source: ListSource = ListSource(PRIMARY, None)
 
     @property
     def state(self) -> str:
@@ -148,10 +150,13 @@ class Freshness:
         return int(self.behind_seconds or 0)
 
 
-def contact_list_freshness(now: datetime | None = None) -> Freshness:
-    """How far behind the list is (the oldest change not yet in it), and how long recent
-    changes took to arrive."""
+def contact_list_freshness(
+    now: datetime | None = None, source: ListSource | None = None
+) -> Freshness:
+    """How far behind the list is (the oldest change not yet in it, or the replica's delay if
+    that is longer), and how long recent changes took to arrive."""
     now = now or timezone.now()
+    source = source or ListSource(PRIMARY, None)
     oldest = (
         _changes_waiting()
         .filter(target_type="contact")
@@ -161,18 +166,21 @@ def contact_list_freshness(now: datetime | None = None) -> Freshness:
     )
     recent = sorted(
         (projected - changed).total_seconds()
-        for changed, projected in ContactListEntry.objects.filter(
-            projected_at__gte=now - timedelta(minutes=10)
-        )
+        for changed, projected in ContactListEntry.objects.using(source.alias)
+        .filter(projected_at__gte=now - timedelta(minutes=10))
         .order_by("-projected_at")
         .values_list("changed_at", "projected_at")[:500]
     )
     pick = (lambda q: recent[min(len(recent) - 1, int(q * len(recent)))]) if recent else None
+    behind = max(0.0, (now - oldest).total_seconds()) if oldest else None
+    if source.reads_replica and source.replica_lag_seconds:
+        behind = max(behind or 0.0, source.replica_lag_seconds)
     return Freshness(
-        behind_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else None,
+        behind_seconds=behind,
         recent_lag_p50=pick(0.5) if pick else None,
         recent_lag_p95=pick(0.95) if pick else None,
         recent_changes=len(recent),
+        source=source,
     )
 
 

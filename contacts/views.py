@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,8 @@ from qualification.sources import Source
 
 from . import services
 from .forms import ContactCreateForm
-from .models import Role, Segment
+from .models import ContactListEntry, Role, Segment
+from .replica import ListSource, contact_list_source, replica_failed, rows_newer_on_primary
 from .selectors import (
     SORTS,
     contact_list_filter,
@@ -44,7 +45,22 @@ OPERATOR_LABELS = [
 @permission_required("contacts.view_contactlistentry", raise_exception=True)
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
-    filters = contact_list_filter(request.GET)
+    source = contact_list_source()
+    try:
+        context = _contact_list_context(request, source)
+    except DatabaseError:
+        if not source.reads_replica:
+            raise
+        # The replica failed between its last check and this page: this page, and the next
+        # ones until it answers again, come from the primary.
+        context = _contact_list_context(request, replica_failed())
+    if request.htmx and request.htmx.target == "contact-table":
+        return render(request, "contacts/contact_list.html#contact-table", context)
+    return render(request, "contacts/contact_list.html", context)
+
+
+def _contact_list_context(request: HttpRequest, source: ListSource) -> dict:
+    filters = contact_list_filter(request.GET, base=ContactListEntry.objects.using(source.alias))
     sort, descending = parse_sort(request.GET.get("sort"))
     if filters.is_valid():
         page = contact_list_page(
@@ -90,8 +106,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             }
             for e in page.entries
         ],
-        "pending": pending_contact_ids(page.entries),
-        "freshness": contact_list_freshness(),
+        "pending": pending_contact_ids(page.entries)
+        | (rows_newer_on_primary(page.entries) if source.reads_replica else set()),
+        "freshness": contact_list_freshness(source=source),
         "query": query.urlencode(),
         "sort": sort,
         "descending": descending,
@@ -99,9 +116,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         **_segments_context(request, filter_query.urlencode()),
         "can_create_contact": request.user.has_perm("contacts.add_contact"),
     }
-    if request.htmx and request.htmx.target == "contact-table":
-        return render(request, "contacts/contact_list.html#contact-table", context)
-    return render(request, "contacts/contact_list.html", context)
+    return context
 
 
 @login_required
