@@ -18,9 +18,14 @@ In a throwaway database (`switchboard_bench_list`):
 
 Targets (issue "The contact list as a read model"): every list page under 50 ms at p95, lag
 under 1 s at p99.
+
+With `--replica` (and `--skip-lag`), the pages are timed twice in one run: read from the
+primary, and read from a real hot standby of it that this script starts on free loopback ports
+(the DATABASE_URL given is not used then).
 """
 
 import argparse
+import contextlib
 import io
 import json
 import multiprocessing
@@ -30,9 +35,36 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from _common import environment_line, latency_line, percentile, throwaway_database
-from django.db import connection
+
+def _with_a_replica() -> None:
+    """`--replica`: run this benchmark again against a small primary and a real hot standby of
+    it (tests/replica_cluster.py), the list read from the standby; then remove both."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.replica_cluster import Cluster, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        sys.exit("--replica needs the PostgreSQL server binaries (/usr/lib/postgresql/*/bin).")
+    cluster = Cluster(binaries)
+    try:
+        cluster.start()
+        env = os.environ | {
+            "DATABASE_URL": cluster.url(cluster.primary_port),
+            "REPLICA_DATABASE_URL": cluster.url(cluster.replica_port),
+            "BENCH_ON_REPLICA": "1",
+        }
+        sys.exit(subprocess.run([sys.executable, *sys.argv], env=env).returncode)
+    finally:
+        cluster.stop()
+
+
+if "--replica" in sys.argv and not os.environ.get("BENCH_ON_REPLICA"):
+    _with_a_replica()
+
+from _common import environment_line, latency_line, percentile, throwaway_database  # noqa: E402
+from django.db import connection  # noqa: E402
 
 PLANS = ["Free", "Starter", "Pro", "Enterprise"]
 
@@ -45,13 +77,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--skip-lag", action="store_true", help="Only time the pages.")
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="Also time the pages read from a real hot standby (started and removed here), "
+        "beside the same pages read from the primary.",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this benchmark on PostgreSQL (set DATABASE_URL).")
     with throwaway_database("bench_list"):
         print(environment_line())
         load_rows(args.rows)
-        time_pages(args.requests, args.rows)
+        if args.replica:
+            time_pages_on_both_sides(args.requests, args.rows)
+        else:
+            time_pages(args.requests, args.rows)
         if not args.skip_lag:
             measure_lag(args)
 
@@ -139,10 +180,11 @@ def time_pages(requests: int, rows: int) -> None:
     from contacts.models import ContactListEntry
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production static files
-    from contacts.selectors import _encode
+    from core.pagination import encode_cursor as _encode
     from tests.factories import UserFactory
 
-    setup_test_environment()
+    with contextlib.suppress(RuntimeError):  # set up by the first of two timings (--replica)
+        setup_test_environment()
     client = Client()
     client.force_login(UserFactory(username="bench-agent", role="Teammate"))
     deep = (
@@ -159,7 +201,7 @@ def time_pages(requests: int, rows: int) -> None:
     )
     cases = [
         ("first page", "/contacts/"),
-        ("page 500,000 rows deep (cursor)", f"/contacts/?cursor={deep_cursor}"),
+        (f"page {rows // 2:,} rows deep (cursor)", f"/contacts/?cursor={deep_cursor}"),
         ("first page, plan_tier is Pro", "/contacts/?cf=plan_tier&op=is&v=Pro"),
         (
             "deep page, plan_tier is Pro",
@@ -179,6 +221,34 @@ def time_pages(requests: int, rows: int) -> None:
             assert response.status_code == 200
         assert len(response.context["page"].entries) == 50, label
         print(f"  {label:<40} {latency_line(times)}")
+
+
+def time_pages_on_both_sides(requests: int, rows: int) -> None:
+    """The same pages read from the primary (the list's own fallback, forced) and from the
+    standby, in one run."""
+    from django.conf import settings
+    from django.db import connections
+
+    from contacts.models import ContactListEntry
+    from contacts.replica import contact_list_source
+
+    replica = connections["replica"]
+    replica.settings_dict["NAME"] = connection.settings_dict["NAME"]  # the throwaway database
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            if ContactListEntry.objects.using("replica").count() >= rows:
+                break
+        except Exception:  # the database is not on the standby yet
+            replica.close()
+        time.sleep(1)
+    limit = settings.REPLICA_MAX_LAG_SECONDS
+    for side, max_lag in (("primary", -1.0), ("replica (hot standby)", limit)):
+        settings.REPLICA_MAX_LAG_SECONDS = max_lag  # -1: always "too far behind", the primary
+        source = contact_list_source(fresh=True)
+        print(f"-- read from the {side}: list alias {source.alias!r}")
+        time_pages(requests, rows)
+    settings.REPLICA_MAX_LAG_SECONDS = limit
 
 
 def _write_changes(contacts, actor, begin, total, interval, offset, step) -> None:
