@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "companies",
     "contacts",
     "inbox",
+    "messenger",
 ]
 
 MIDDLEWARE = [

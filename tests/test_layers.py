@@ -33,6 +33,7 @@ def test_an_upward_import_breaks_the_layers(tmp_path):
     """The check would catch it: a copy of the project where qualification names contacts."""
     for package in (
         "config",
+        "messenger",
         "inbox",
         "contacts",
         "companies",

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from contacts.models import Contact, Segment
 from inbox.models import Conversation, ConversationPart
+from messenger.models import MessengerSecret, MessengerSettings
 from qualification.models import AttributeChange, AttributeOutbox, DataAttribute, QualificationItem
 from tests.factories import (
     CompanyFactory,
@@ -86,6 +87,10 @@ EXPECTED = {
     "settings-data-attribute": {"GET": ADMINS, "POST": ADMINS},
     "settings-data-attribute-archive": {"POST": ADMINS},
     "settings-qualification": {"GET": ADMINS},
+    "settings-messenger": {"GET": ADMINS},
+    "settings-messenger-domains": {"POST": ADMINS},
+    "settings-messenger-security": {"POST": ADMINS},
+    "settings-messenger-secret": {"POST": ADMINS},
     "settings-qualification-add": {"POST": ADMINS},
     "settings-qualification-move": {"POST": ADMINS},
     "settings-qualification-remove": {"POST": ADMINS},
@@ -162,7 +167,8 @@ def world():
         "settings-teammate-active": {"pk": other.pk},
         "settings-teammate-password": {"pk": other.pk},
         "api-token-revoke": {"pk": token.pk},
-        "settings-slot": {"slug": "messenger"},
+        "settings-slot": {"slug": "apps"},
+        "settings-messenger-secret": {"kind": "jwt"},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
     }
 
@@ -184,6 +190,12 @@ def _fingerprint() -> tuple:
         tuple(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")),
         tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         DataAttribute.objects.count(),
+        tuple(MessengerSecret.objects.order_by("pk").values_list("pk", "expires_at")),
+        tuple(
+            MessengerSettings.objects.values_list(
+                "identity_mode", "trusted_domains", "prevent_company_updates"
+            )
+        ),
     )
 
 

@@ -25,9 +25,20 @@ ROLE_DESCRIPTIONS = {
     VIEWER: "Reads conversations, contacts and companies with their history. Changes nothing.",
 }
 
-APPS = ("workspace", "qualification", "companies", "contacts", "inbox")
+APPS = ["workspace", "qualification", "companies", "contacts", "inbox"]
 # Admins only, even to look at: a token's name and scopes say what can reach the data.
 ADMIN_ONLY = {("workspace", "apitoken")}
+
+
+def register_admin_only_app(app_label: str) -> None:
+    """An app above this one whose every model only Admins may see and change (its settings):
+    called from its AppConfig.ready(), so this layer never names it."""
+    if app_label not in APPS:
+        APPS.append(app_label)
+    ADMIN_ONLY_APPS.add(app_label)
+
+
+ADMIN_ONLY_APPS: set[str] = set()
 # What a Teammate may add and change, by app and model.
 TEAMMATE_EDITS = {
     ("contacts", "contact"),
@@ -59,14 +70,15 @@ def roles_sync(apps) -> None:
     for permission in ours:
         model = (permission.content_type.app_label, permission.content_type.model)
         action = permission.codename.split("_", 1)[0]
+        admin_only = model in ADMIN_ONLY or model[0] in ADMIN_ONLY_APPS
         if action == "view":
             grants[ADMIN].append(permission)
-            if model not in ADMIN_ONLY:
+            if not admin_only:
                 grants[TEAMMATE].append(permission)
                 grants[VIEWER].append(permission)
         elif model not in APPEND_ONLY:
             grants[ADMIN].append(permission)
-            if model in TEAMMATE_EDITS and action in ("add", "change"):
+            if not admin_only and model in TEAMMATE_EDITS and action in ("add", "change"):
                 grants[TEAMMATE].append(permission)
     grants[ADMIN] += list(Permission.objects.filter(content_type__app_label="auth"))
     for role, permissions in grants.items():
