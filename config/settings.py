@@ -154,6 +154,8 @@ if REDIS_URL:
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "switchboard",
+            # A Redis that does not answer must not hold a request: give up fast (core.outage).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -168,6 +170,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 10_000)
+# After Redis failed to answer, how long every caller skips it before one tries again
+# (core.outage): meanwhile rate limits count per process and deliveries wait for the sweep.
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
 
 # Auth -----------------------------------------------------------------------------------------
 
