@@ -53,6 +53,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = _DEV_SECRET_KEY
 
+# `seed_demo` makes staff teammates whose password is "demo": only in development, unless its
+# --allow-production says otherwise. Kept apart from DEBUG, which test runners turn off.
+DEMO_DATA_ALLOWED = DEBUG
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
