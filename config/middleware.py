@@ -1,7 +1,9 @@
+import ipaddress
 import json
 import logging
 import re
 import uuid
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,15 +20,31 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 HELD_ATTRIBUTES_HEADER = "X-Switchboard-Held-Attributes"
 
 
+@cache
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def from_trusted_proxy(request) -> bool:
+    """Whether the request came straight from one of settings.TRUSTED_PROXIES (addresses or
+    networks): only such a proxy's headers about the request are believed."""
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 class RequestIdMiddleware:
     """Give every request an id, answer it in `X-Request-Id`, and make it the id that history
-    rows written during the request record. A well-formed id sent by a proxy is kept."""
+    rows written during the request record. A well-formed id is kept only from a trusted proxy
+    (settings.TRUSTED_PROXIES): anyone else could write any id into the audit trail."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-Id", "")
+        incoming = request.headers.get("X-Request-Id", "") if from_trusted_proxy(request) else ""
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)

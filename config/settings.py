@@ -6,6 +6,7 @@ production shape (PostgreSQL, a Redis cache and a Celery broker); DEBUG=false sw
 security setting that `manage.py check --deploy` asks for.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -59,6 +60,16 @@ DEMO_DATA_ALLOWED = DEBUG
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The proxies in front of the app (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16): only
+# their X-Request-Id is kept as the request's audit id; from anyone else we make our own.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES lists addresses or networks, not {_proxy!r}."
+        ) from exc
 
 INSTALLED_APPS = [
     "workspace.admin_config.SwitchboardAdminConfig",

@@ -49,3 +49,37 @@ def test_a_plain_request_after_the_session_ended_is_redirected_as_before(client)
     response = client.get("/inbox/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/inbox/"
+
+
+def _api_write(client, request_id: str, *, remote_addr: str = "127.0.0.1"):
+    from workspace.tokens import api_token_create
+
+    secret = api_token_create(name="Sync", scopes=["contacts:write"])[1]
+    return client.post(
+        "/api/contacts",
+        {"email": "ada@example.com"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}", "X-Request-Id": request_id},
+        REMOTE_ADDR=remote_addr,
+    )
+
+
+def test_a_clients_request_id_is_not_the_audit_id(client):
+    response = _api_write(client, "forged-by-the-client")
+    assert response.status_code == 200
+    ours = response["X-Request-Id"]
+    assert ours != "forged-by-the-client" and len(ours) == 32
+    recorded = set(AttributeChange.objects.values_list("request_id", flat=True))
+    assert recorded == {ours}
+
+
+@pytest.mark.parametrize("trusted", [["10.0.0.5"], ["10.0.0.0/24", "::1"]])
+def test_a_trusted_proxys_request_id_is_kept(client, settings, trusted):
+    settings.TRUSTED_PROXIES = trusted
+    response = _api_write(client, "edge-7f3a", remote_addr="10.0.0.5")
+    assert response["X-Request-Id"] == "edge-7f3a"
+    assert set(AttributeChange.objects.values_list("request_id", flat=True)) == {"edge-7f3a"}
+    elsewhere = client.get(
+        "/accounts/login/", headers={"X-Request-Id": "x"}, REMOTE_ADDR="10.9.0.1"
+    )
+    assert elsewhere["X-Request-Id"] != "x"
