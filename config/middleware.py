@@ -1,9 +1,7 @@
-import ipaddress
 import json
 import logging
 import re
 import uuid
-from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,27 +10,13 @@ from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.proxies import from_trusted_proxy
 from core.request_context import held_attributes_var, request_id_var
 
 logger = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Names the attributes a write sent but a manual edit held back ("manual edits win").
 HELD_ATTRIBUTES_HEADER = "X-Switchboard-Held-Attributes"
-
-
-@cache
-def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
-
-
-def from_trusted_proxy(request) -> bool:
-    """Whether the request came straight from one of settings.TRUSTED_PROXIES (addresses or
-    networks): only such a proxy's headers about the request are believed."""
-    try:
-        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(peer in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
 
 
 class RequestIdMiddleware:

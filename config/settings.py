@@ -8,6 +8,7 @@ security setting that `manage.py check --deploy` asks for.
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "ninja",
+    "axes",
     "workspace",
     "qualification",
     "companies",
@@ -106,6 +108,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.PrivatePagesMiddleware",
     "config.middleware.HtmxLoginRedirectMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in with workspace.login_throttle.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -197,6 +201,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes, its attempts in the database, so it works with Redis down):
+# after LOGIN_FAILURE_LIMIT failures for one account, or from one address, sign-in from there
+# is refused for LOGIN_COOLOFF_MINUTES (each further failure restarts the wait). An Admin can
+# unlock an account at Settings -> Teammates; `manage.py axes_reset_ip ADDRESS` frees an address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: account, or address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "workspace.login_throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_ip"  # behind a proxy, the client's, not its own
+AXES_VERBOSE = False  # its own start-up banner; lockouts are still logged
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/signed-out/"

@@ -17,6 +17,10 @@ ON_REDIS = bool(settings.REDIS_URL)
 # second of CPU on each on purpose: half the suite's CPU time. Tests need a password that
 # checks, not one that resists guessing.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sign-in throttling (django-axes) is off for the suite, which signs in thousands of times from
+# one address, many of them with a wrong password on purpose; tests/workspace/test_login_throttle.py
+# turns it on.
+settings.AXES_ENABLED = False
 
 # Each test process keeps its Redis keys apart: the cache's and the Celery broker's (queues,
 # unacked messages, bindings, pub/sub channels) all start with this prefix, named after the
