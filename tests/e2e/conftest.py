@@ -64,8 +64,15 @@ def login(browser, live_server):
         context.on(
             "console",
             lambda message: (
-                "Content Security Policy" in message.text and blocked.append(message.text)
+                "Content Security Policy" in message.text
+                and blocked.append(f"{message.page and message.page.url}: {message.text}")
             ),
+        )
+        # Says where each block happened, beside Chromium's own console message.
+        context.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => console.error("
+            "`Content Security Policy: ${e.violatedDirective} blocked ${e.blockedURI} at "
+            "${e.sourceFile}:${e.lineNumber} ${e.sample}`))"
         )
         contexts.append(context)
         page = context.new_page()
