@@ -21,7 +21,9 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # Publishing happens after a commit; when the broker is down we give up quickly and the
     # outbox sweeper delivers later, instead of holding the request open.
+    # After a failure, core.outage skips the broker for a few seconds altogether.
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
+    broker_connection_timeout=2,
     broker_transport_options={"visibility_timeout": 3600},
     beat_schedule={
         "qualification.sweep_outbox": {

@@ -10,6 +10,7 @@ from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.proxies import from_trusted_proxy
 from core.request_context import held_attributes_var, request_id_var
 
 logger = logging.getLogger(__name__)
@@ -20,13 +21,14 @@ HELD_ATTRIBUTES_HEADER = "X-Switchboard-Held-Attributes"
 
 class RequestIdMiddleware:
     """Give every request an id, answer it in `X-Request-Id`, and make it the id that history
-    rows written during the request record. A well-formed id sent by a proxy is kept."""
+    rows written during the request record. A well-formed id is kept only from a trusted proxy
+    (settings.TRUSTED_PROXIES): anyone else could write any id into the audit trail."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-Id", "")
+        incoming = request.headers.get("X-Request-Id", "") if from_trusted_proxy(request) else ""
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)

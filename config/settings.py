@@ -6,10 +6,13 @@ production shape (PostgreSQL, a Redis cache and a Celery broker); DEBUG=false sw
 security setting that `manage.py check --deploy` asks for.
 """
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,8 +56,22 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = _DEV_SECRET_KEY
 
+# `seed_demo` makes staff teammates whose password is "demo": only in development, unless its
+# --allow-production says otherwise. Kept apart from DEBUG, which test runners turn off.
+DEMO_DATA_ALLOWED = DEBUG
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The proxies in front of the app (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16): only
+# their X-Request-Id is kept as the request's audit id; from anyone else we make our own.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES lists addresses or networks, not {_proxy!r}."
+        ) from exc
 
 INSTALLED_APPS = [
     "workspace.admin_config.SwitchboardAdminConfig",
@@ -69,6 +86,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "ninja",
+    "axes",
     "workspace",
     "qualification",
     "companies",
@@ -79,6 +97,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiMiddleware",
@@ -92,6 +112,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.PrivatePagesMiddleware",
     "config.middleware.HtmxLoginRedirectMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in with workspace.login_throttle.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,6 +177,8 @@ if REDIS_URL:
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "switchboard",
+            # A Redis that does not answer must not hold a request: give up fast (core.outage).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -169,6 +193,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 10_000)
+# After Redis failed to answer, how long every caller skips it before one tries again
+# (core.outage): meanwhile rate limits count per process and deliveries wait for the sweep.
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
 
 # Auth -----------------------------------------------------------------------------------------
 
@@ -178,6 +205,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes, its attempts in the database, so it works with Redis down):
+# after LOGIN_FAILURE_LIMIT failures for one account, or from one address, sign-in from there
+# is refused for LOGIN_COOLOFF_MINUTES (each further failure restarts the wait). An Admin can
+# unlock an account at Settings -> Teammates; `manage.py axes_reset_ip ADDRESS` frees an address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: account, or address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "workspace.login_throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_ip"  # behind a proxy, the client's, not its own
+AXES_VERBOSE = False  # its own start-up banner; lockouts are still logged
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/signed-out/"
@@ -210,6 +252,40 @@ STORAGES = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# Every page, /admin/ and /api/docs included, runs only the scripts and styles we serve: no
+# inline script, no inline style, no eval (htmx's config sits in a meta tag, its eval and its
+# injected indicator style are off). Django's admin has no inline script since 4.2, so it needs
+# no nonce and no looser policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Django admin's and Swagger UI's icons
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Powerful browser features the pages never use, refused to them and to anything they embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

@@ -33,8 +33,9 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, teammates, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only teammates who can reply (inbox.selectors.teammates says who).
         self.fields["assignee"].choices = [("", "Unassigned")] + [
-            (u.pk, u.get_full_name() or u.get_username()) for u in teammates
+            (u.pk, u.get_full_name() or u.get_username()) for u in teammates if u.can_be_assigned
         ]
 
 

@@ -1,7 +1,19 @@
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.contrib.auth.models import Permission
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -13,6 +25,7 @@ from qualification.selectors import (
     qualification_attributes_by_model,
 )
 
+from . import services
 from .models import Conversation, ConversationPart, ConversationState, PartKind
 
 API_PARTS_LIMIT = 500
@@ -79,7 +92,23 @@ def conversation_neighbours(
 
 
 def teammates() -> list:
-    return list(get_user_model().objects.filter(is_active=True).order_by("first_name", "username"))
+    """Active teammates, each with `can_be_assigned`: whether their role can reply, which
+    conversation_assign asks of an assignee (a Viewer's cannot). One query."""
+    User = get_user_model()
+    app_label, codename = services.ASSIGNEE_PERMISSION.split(".")
+    reply = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    by_role = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__permissions__in=reply
+    )
+    by_grant = User.user_permissions.through.objects.filter(
+        user_id=OuterRef("pk"), permission__in=reply
+    )
+    can_reply = Q(is_superuser=True) | Exists(by_role) | Exists(by_grant)
+    return list(
+        User.objects.filter(is_active=True)
+        .annotate(can_be_assigned=ExpressionWrapper(can_reply, output_field=BooleanField()))
+        .order_by("first_name", "username")
+    )
 
 
 def teammate_names(users) -> dict[int, str]:

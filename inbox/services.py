@@ -26,6 +26,13 @@ from qualification.sources import Actor, Source
 
 from .models import Conversation, ConversationPart, ConversationState, PartKind
 
+# Whoever is assigned a conversation must be able to answer it: a Viewer's role cannot.
+ASSIGNEE_PERMISSION = "inbox.add_conversationpart"
+
+
+class AssigneeRefused(ValueError):
+    """The teammate cannot be assigned conversations; the message says why."""
+
 
 def _teammate_label(user: AbstractBaseUser | None) -> str | None:
     return (user.get_full_name() or user.get_username()) if user else None
@@ -152,6 +159,14 @@ def conversation_assign(
     actor: Actor | Any,
     source: str = Source.QUALIFICATION,
 ) -> None:
+    """Assign the conversation to a teammate whose role can reply (not a Viewer, not a
+    deactivated teammate), or to nobody. Raises AssigneeRefused before writing anything."""
+    if assignee is not None and not (assignee.is_active and assignee.has_perm(ASSIGNEE_PERMISSION)):
+        reason = "is deactivated" if not assignee.is_active else "can't reply to conversations"
+        raise AssigneeRefused(
+            f"{_teammate_label(assignee)} {reason}, so they can't be assigned one. "
+            "Assign a teammate whose role can reply (Teammate or Admin)."
+        )
     target_fields_set(
         target=conversation,
         fields={"assignee": assignee},

@@ -178,15 +178,19 @@ def conversation_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
     status = 200
     error = ""
     if action == "assign":
-        form = AssignForm(request.POST, teammates=teammates())
+        users = teammates()
+        form = AssignForm(request.POST, teammates=users)
         if form.is_valid():
             assignee_id = form.cleaned_data["assignee"]
-            assignee = next((u for u in teammates() if u.pk == assignee_id), None)
-            services.conversation_assign(
-                conversation=conversation, assignee=assignee, actor=request.user
-            )
+            assignee = next((u for u in users if u.pk == assignee_id), None)
+            try:
+                services.conversation_assign(
+                    conversation=conversation, assignee=assignee, actor=request.user
+                )
+            except services.AssigneeRefused as exc:  # their role changed since the page
+                status, error = 422, str(exc)
         else:
-            status, error = 422, "Pick a teammate to assign."
+            status, error = 422, "Pick a teammate who can reply (a Viewer can't be assigned)."
     elif action == "snooze":
         form = SnoozeForm(request.POST)
         if form.is_valid():

@@ -17,6 +17,10 @@ ON_REDIS = bool(settings.REDIS_URL)
 # second of CPU on each on purpose: half the suite's CPU time. Tests need a password that
 # checks, not one that resists guessing.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sign-in throttling (django-axes) is off for the suite, which signs in thousands of times from
+# one address, many of them with a wrong password on purpose; tests/workspace/test_login_throttle.py
+# turns it on.
+settings.AXES_ENABLED = False
 
 # Each test process keeps its Redis keys apart: the cache's and the Celery broker's (queues,
 # unacked messages, bindings, pub/sub channels) all start with this prefix, named after the
@@ -72,18 +76,57 @@ def _migration_data(request):
 def _fresh_process_state():
     """Each test starts as a fresh process would: having read no data attribute yet (what a
     process keeps is checked before every use, but a stale entry costs a second attempt, and
-    query counts would depend on which test ran first), and with an empty Celery queue (tasks
+    query counts would depend on which test ran first), with Redis not known to be down and no
+    API requests counted in the process (core.outage), with an empty Celery queue (tasks
     an earlier test queued and no worker ran are not this test's) and no outbox relay state (a
     wake-up no relay took, the lease of a relay that ended with its worker)."""
+    from core.outage import redis_breaker
     from qualification.services.validation import forget_seen_attributes
+    from workspace.api_auth import process_counts
 
     forget_seen_attributes()
+    redis_breaker.reset()
+    process_counts.clear()
     if ON_REDIS:
         from config.celery import app
         from qualification.outbox.relay import relay_forget
 
         app.control.purge()
         relay_forget()
+
+
+# A loopback port where nothing listens: connecting is refused at once.
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def redis_unreachable(settings):
+    """Redis is down for this test: the cache and the Celery broker point at a port where
+    nothing listens, and tasks go to that broker (not in-process), as in production. Nothing
+    of ours is mocked. Everything is put back afterwards."""
+    from config.celery import app
+    from core.outage import redis_breaker
+
+    def use_broker(url: str, eager: bool) -> None:
+        app.conf.broker_url, app.conf.task_always_eager = url, eager
+        # Forget the connection pools made for the previous broker (Celery does so after a fork).
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.RedisCache",
+            "LOCATION": UNREACHABLE_REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    before = (app.conf.broker_url, app.conf.task_always_eager)
+    use_broker(UNREACHABLE_REDIS_URL, False)
+    redis_breaker.reset()
+    yield
+    use_broker(*before)
+    redis_breaker.reset()
 
 
 @pytest.fixture(scope="session", autouse=True)

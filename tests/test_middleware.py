@@ -5,8 +5,10 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
+from contacts.models import Contact
 from qualification.models import AttributeChange
 from tests.factories import ContactFactory, ConversationFactory, DataAttributeFactory
+from tests.test_url_roles import world  # noqa: F401  (the fixture: one of everything)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +51,98 @@ def test_a_plain_request_after_the_session_ended_is_redirected_as_before(client)
     response = client.get("/inbox/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/inbox/"
+
+
+def _api_write(client, request_id: str, *, remote_addr: str = "127.0.0.1"):
+    from workspace.tokens import api_token_create
+
+    secret = api_token_create(name="Sync", scopes=["contacts:write"])[1]
+    return client.post(
+        "/api/contacts",
+        {"email": "ada@example.com"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}", "X-Request-Id": request_id},
+        REMOTE_ADDR=remote_addr,
+    )
+
+
+def test_a_clients_request_id_is_not_the_audit_id(client):
+    response = _api_write(client, "forged-by-the-client")
+    assert response.status_code == 200
+    ours = response["X-Request-Id"]
+    assert ours != "forged-by-the-client" and len(ours) == 32
+    recorded = set(AttributeChange.objects.values_list("request_id", flat=True))
+    assert recorded == {ours}
+
+
+@pytest.mark.parametrize("trusted", [["10.0.0.5"], ["10.0.0.0/24", "::1"]])
+def test_a_trusted_proxys_request_id_is_kept(client, settings, trusted):
+    settings.TRUSTED_PROXIES = trusted
+    response = _api_write(client, "edge-7f3a", remote_addr="10.0.0.5")
+    assert response["X-Request-Id"] == "edge-7f3a"
+    assert set(AttributeChange.objects.values_list("request_id", flat=True)) == {"edge-7f3a"}
+    elsewhere = client.get(
+        "/accounts/login/", headers={"X-Request-Id": "x"}, REMOTE_ADDR="10.9.0.1"
+    )
+    assert elsewhere["X-Request-Id"] != "x"
+
+
+def _directives(response, header="Cache-Control") -> set[str]:
+    return {d.strip() for d in response.get(header, "").split(",") if d.strip()}
+
+
+def test_every_signed_in_page_is_never_stored_and_carries_the_security_headers(
+    client,
+    world,  # noqa: F811
+):
+    from tests.factories import UserFactory
+    from tests.test_url_roles import ADMIN, EXPECTED, PUBLIC, _url
+
+    client.force_login(UserFactory(username="root", role="Admin", is_superuser=True))
+    pages = [
+        _url(name, world)
+        for name, methods in EXPECTED.items()
+        if ADMIN in methods.get("GET", ()) and methods["GET"] is not PUBLIC
+    ]
+    contact = Contact.objects.first()
+    pages += ["/admin/", f"/admin/contacts/contact/{contact.pk}/change/"]
+    checked = 0
+    for url in pages:
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        checked += 1
+        assert {"no-store", "private"} <= _directives(response), url
+        policy = _directives(response, "Content-Security-Policy")
+        assert {"script-src 'self'", "style-src 'self'", "object-src 'none'"} <= {
+            p.strip() for d in policy for p in d.split(";")
+        }, url
+        assert "camera=()" in response["Permissions-Policy"], url
+    assert checked >= 15
+
+
+def test_the_policy_allows_no_inline_script_or_style_anywhere_in_the_templates():
+    """What a browser would block under the policy, found in the source: a <script> without
+    src, an on...= handler, a style= attribute or <style> element, a javascript: URL."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    inline = re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|\son[a-z]+\s*=|"
+        r"\sstyle\s*=|<style\b|=[\"']\s*javascript:",
+        re.IGNORECASE,
+    )
+    found = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in (root / "templates").rglob("*.html")
+        for match in inline.finditer(path.read_text())
+    ]
+    assert found == []
+
+
+def test_the_api_and_the_login_page_carry_the_policy_too(client):
+    for url in ("/accounts/login/", "/api/contacts"):
+        response = client.get(url)
+        assert "default-src 'self'" in response["Content-Security-Policy"], url
+        assert "Permissions-Policy" in response, url

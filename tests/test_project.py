@@ -24,7 +24,8 @@ def test_login_page_and_demo_login(client):
     assert response.status_code == 302
 
 
-def test_every_response_carries_a_request_id(client):
+def test_every_response_carries_a_request_id(client, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's address
     response = client.get("/accounts/login/", headers={"X-Request-Id": "proxy-abc-123"})
     assert response["X-Request-Id"] == "proxy-abc-123"
     generated = client.get("/accounts/login/", headers={"X-Request-Id": "bad id; drop table"})

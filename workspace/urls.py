@@ -19,6 +19,11 @@ urlpatterns = [
         teammates.teammate_password,
         name="settings-teammate-password",
     ),
+    path(
+        "settings/teammates/<int:pk>/unlock/",
+        teammates.teammate_unlock,
+        name="settings-teammate-unlock",
+    ),
     path("settings/profile/", profile.profile, name="settings-profile"),
     path("settings/profile/password/", profile.password_change, name="settings-password"),
     path("settings/api-tokens/", api_tokens.api_tokens, name="api-tokens"),
@@ -33,6 +38,8 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(
             template_name="workspace/password_choose.html",
             post_reset_login=True,
+            # Named: with django-axes there are two backends, and only this one signs people in.
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
             success_url="/inbox/",
         ),
         name="password_reset_confirm",

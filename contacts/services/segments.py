@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
+from core.outage import task_send
 from core.write_guard import service
 
 from ..models import Segment
@@ -28,12 +29,20 @@ def segment_manageable_by(segment: Segment, user) -> bool:
 @service
 def segment_create(*, name: str, query: str, created_by) -> Segment:
     """Save a contact-list filter as a segment and work out its members in the background."""
-    from ..tasks import segment_populate
 
     with transaction.atomic():
         segment = Segment.objects.create(name=name, query=query, created_by=created_by)
-        transaction.on_commit(lambda: segment_populate.delay(segment.pk))
+        transaction.on_commit(lambda: _populate(segment))
     return segment
+
+
+def _populate(segment: Segment) -> None:
+    """Work out the members in the background; with the broker unreachable, here and now (a
+    segment has no outbox row that a sweep would find later, and saving one is rare)."""
+    from ..tasks import segment_populate
+
+    if not task_send(segment_populate, segment.pk):
+        segment_populate.apply(args=(segment.pk,))
 
 
 @service

@@ -5,6 +5,8 @@ import logging
 from celery import current_app
 from django.db import transaction
 
+from core.outage import Unavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,7 +50,9 @@ def _ask_once(current: _Transaction) -> None:
 def enqueue_delivery() -> None:
     """Ask for the rows just committed to be delivered. With a broker: set the relay's wake-up,
     one Redis round trip, never a wait for the delivery; if Redis cannot take it, the rows stay
-    pending for beat's sweep. On the embedded default (tasks run in-process): deliver now."""
+    pending for beat's sweep. While Redis is unreachable this costs nothing: the breaker skips
+    it (core.outage, which logs the outage once). On the embedded default (tasks run
+    in-process): deliver now."""
     try:
         if current_app.conf.task_always_eager:
             from .tasks import deliver_outbox
@@ -58,6 +62,8 @@ def enqueue_delivery() -> None:
             from .relay import relay_wake
 
             relay_wake()
+    except Unavailable:
+        pass  # the rows are pending in the outbox: the sweep delivers them
     except Exception:
         logger.warning(
             "Could not ask for outbox delivery (or, in-process, it failed); the sweep delivers.",

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import redis
 from celery import current_app
 
+from core.outage import redis_breaker
+
 from .delivery import outbox_drain
 
 _WAKE = "switchboard:outbox:wake"
@@ -60,11 +62,12 @@ def _client(*, blocking: bool = False) -> redis.Redis:
 
 
 def relay_wake() -> None:
-    """Set the wake-up: one round trip (two commands, pipelined), however often it is set."""
+    """Set the wake-up: one round trip (two commands, pipelined), however often it is set.
+    Raises core.outage.Unavailable at once while Redis is known to be unreachable."""
     pipe = _client().pipeline(transaction=False)
     pipe.lpush(wake_key(), 1)
     pipe.ltrim(wake_key(), 0, 0)
-    pipe.execute()
+    redis_breaker.call(pipe.execute)
 
 
 def relay_running() -> bool:

@@ -1,6 +1,7 @@
 """The pages around the product: sign in and out, the error pages and the icon."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -90,6 +91,15 @@ def test_the_500_page_renders_without_a_request_or_the_database():
     assert re.findall(
         r'<nav aria-label="Main"><a href="([^"]+)">Inbox</a><a href="([^"]+)"', text
     ) == [("/inbox/", "/contacts/")]
+    # Its look comes from a file (the Content-Security-Policy forbids inline style).
+    assert '<link rel="stylesheet" href="/static/switchboard/error.css">' in text
+    assert "<style" not in text
+
+
+def test_the_500_pages_stylesheet_is_a_static_file():
+    from django.contrib.staticfiles import finders
+
+    assert "--header-bg" in Path(finders.find("switchboard/error.css")).read_text()
 
 
 @pytest.mark.django_db

@@ -165,6 +165,8 @@ def test_rate_limit_per_token(client, secret):
     assert limited.status_code == 429
     assert error_of(limited) == ("rate_limit_exceeded", "Exceeded rate limit of 2 in 10_seconds")
     assert limited["X-RateLimit-Remaining"] == "0" and int(limited["X-RateLimit-Reset"]) > 0
+    assert 1 <= int(limited["Retry-After"]) <= 10  # seconds until the window ends
+    assert "Retry-After" not in first
 
 
 def test_list_pages_by_cursor(client, secret):

@@ -51,12 +51,29 @@ def teammates():
 @pytest.fixture
 def login(browser, live_server):
     """`login("agent")` returns a page signed in as that teammate (password "demo"); options
-    go to the browser context (`timezone_id="America/New_York"`, `locale="de-DE"`)."""
+    go to the browser context (`timezone_id="America/New_York"`, `locale="de-DE"`).
+
+    Every page it opens runs under the app's Content-Security-Policy: anything the policy
+    blocked (Chromium says so on the console) fails the test that did it."""
     contexts = []
+    blocked = []
 
     def sign_in(username: str, **options):
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
         context.set_default_timeout(TIMEOUT_MS)
+        context.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text
+                and blocked.append(f"{message.page and message.page.url}: {message.text}")
+            ),
+        )
+        # Says where each block happened, beside Chromium's own console message.
+        context.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => console.error("
+            "`Content Security Policy: ${e.violatedDirective} blocked ${e.blockedURI} at "
+            "${e.sourceFile}:${e.lineNumber} ${e.sample}`))"
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
@@ -69,6 +86,7 @@ def login(browser, live_server):
     yield sign_in
     for context in contexts:
         context.close()
+    assert blocked == [], "the Content-Security-Policy blocked something"
 
 
 @pytest.fixture

@@ -93,3 +93,23 @@ def test_conversation_tags_change_only_through_the_service():
     conversation = ConversationFactory()
     with pytest.raises(WriteOutsideService):
         conversation.tags.add(TagFactory(name="Bug"))
+
+
+def test_a_viewer_cannot_be_assigned_a_conversation(viewer, agent):
+    from inbox.services import AssigneeRefused, conversation_assign
+    from qualification.models import AttributeChange
+
+    conversation = ConversationFactory()
+    with pytest.raises(AssigneeRefused) as refused:
+        conversation_assign(conversation=conversation, assignee=viewer, actor=TEST_ACTOR)
+    assert str(refused.value) == (
+        f"{viewer.get_full_name()} can't reply to conversations, so they can't be assigned one. "
+        "Assign a teammate whose role can reply (Teammate or Admin)."
+    )
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
+    assert not AttributeChange.objects.filter(attribute_name="assignee").exists()
+
+    conversation_assign(conversation=conversation, assignee=agent, actor=TEST_ACTOR)
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent

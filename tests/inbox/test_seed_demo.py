@@ -131,3 +131,16 @@ def test_the_demo_load_does_not_count_as_lag():
     assert freshness.recent_changes == 30
     assert (freshness.recent_lag_p50, freshness.recent_lag_p95) == (0.0, 0.0)
     assert not AttributeOutbox.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_seed_demo_refuses_production_settings_unless_allowed(settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False  # as DEBUG=false in the environment makes it
+    with pytest.raises(CommandError, match=r"production settings \(DEBUG is false\)"):
+        seed()
+    assert not get_user_model().objects.exists() and not Contact.objects.exists()
+
+    call_command("seed_demo", contacts=6, companies=2, conversations=3, allow_production=True)
+    assert get_user_model().objects.filter(username="viewer").exists()

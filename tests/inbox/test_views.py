@@ -540,3 +540,25 @@ def test_inbox_count_costs_one_bounded_query_past_the_first_page(
     # A first page that holds every match is its own count.
     with django_assert_num_queries(8):
         client.get("/inbox/?q=case+3")
+
+
+def test_the_assignee_picker_offers_only_teammates_who_can_reply(client, agent, viewer):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="ada", first_name="Ada", last_name="Lovelace", role="Admin")
+    conversation = ConversationFactory()
+    client.force_login(agent)
+    page = client.get(reverse("conversation", args=[conversation.pk]))
+    picker = page.context["assign_form"].fields["assignee"].choices
+    assert [label for _, label in picker] == ["Unassigned", "Ada Lovelace", "Priya Raman"]
+    assert admin.pk in dict(picker)
+
+    refused = client.post(
+        reverse("conversation-action", args=[conversation.pk, "assign"]),
+        {"assignee": viewer.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 422
+    assert "a Viewer can&#x27;t be assigned" in refused.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.assignee is None

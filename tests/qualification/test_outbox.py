@@ -171,7 +171,7 @@ def test_broker_down_during_the_write_loses_nothing(
     from config.celery import app
 
     # An earlier embedded worker may have set the root logger to errors only.
-    caplog.set_level(logging.WARNING, logger="qualification.outbox.enqueue")
+    caplog.set_level(logging.WARNING, logger="core.outage")
     contact = ContactFactory()
     AttributeOutbox.objects.all().delete()
     real_url = app.conf.broker_url
@@ -192,7 +192,7 @@ def test_broker_down_during_the_write_loses_nothing(
     assert pending.processed_at is None
     assert recorded_hook_calls == []
 
-    assert "the sweep delivers" in caplog.text
+    assert "changes wait in the outbox for the periodic sweep" in caplog.text
 
     from qualification.tasks import sweep_outbox
 

@@ -1,6 +1,7 @@
 """Settings → Teammates: add or invite with a role, change roles, deactivate and reactivate,
-reset a password. Admins only (the page's permission); every change goes through
-workspace.teammates, which refuses to leave the workspace without an active Admin."""
+reset a password, unlock a teammate locked out by failed sign-ins (workspace.login_throttle).
+Admins only (the page's permission); every other change goes through workspace.teammates,
+which refuses to leave the workspace without an active Admin."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms import TeammateCreateForm, TeammateRoleForm
+from ..login_throttle import account_unlock, locked_out_usernames
 from ..roles import ROLE_DESCRIPTIONS, ROLES
 from ..selectors import teammates_for_settings
 from ..teammates import (
@@ -34,8 +36,10 @@ def _name(user) -> str:
 
 def _page(request: HttpRequest, form: TeammateCreateForm, status: int = 200, **extra):
     teammates = teammates_for_settings()
+    locked = locked_out_usernames(t.username for t in teammates)
     for teammate in teammates:
         teammate.role = role_of(teammate)
+        teammate.locked_out = teammate.username in locked
     context = request.settings_context | {
         "title": "Teammates",
         "teammates": teammates,
@@ -146,3 +150,14 @@ def teammate_password(request: HttpRequest, pk: int) -> HttpResponse:
         link=password_link(request, user),
         link_reason="reset",
     )
+
+
+@settings_page_view("teammates")
+@require_POST
+def teammate_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _teammate(pk)
+    if account_unlock(user.username):
+        messages.success(request, f"Unlocked {_name(user)}: they can sign in again now.")
+    else:
+        messages.info(request, f"{_name(user)} was not locked out; nothing changed.")
+    return redirect("settings-teammates")

@@ -11,9 +11,10 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -79,8 +80,20 @@ class Command(BaseCommand):
         parser.add_argument("--contacts", type=int, default=300)
         parser.add_argument("--companies", type=int, default=40)
         parser.add_argument("--conversations", type=int, default=150)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo even with production settings (DEBUG false): it creates staff "
+            "teammates whose password is 'demo'.",
+        )
 
     def handle(self, *args, contacts: int, companies: int, conversations: int, **options):
+        if not settings.DEMO_DATA_ALLOWED and not options["allow_production"]:
+            raise CommandError(
+                "Refused: these are production settings (DEBUG is false), and the demo creates "
+                "staff teammates admin, agent and viewer with the password 'demo'. For a "
+                "throwaway staging copy, run it with --allow-production."
+            )
         rng = random.Random(2026)
         started = None
         with transaction.atomic():
