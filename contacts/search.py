@@ -1,7 +1,9 @@
 """Intercom's contact search language, turned into one database query.
 
 A query is a filter `{"field", "operator", "value"}` or a group `{"operator": "AND"|"OR",
-"value": [...]}`; groups nest at most two deep and hold at most 15 items. Each field has a type,
+"value": [...]}`; groups nest at most two deep and hold at most 15 items (Intercom's limits),
+and a whole query holds at most 100 filters and 1,000 values (ours: within Intercom's limits a
+query could name 225 filters of 1,000 values each, 225,000 values in all). Each field has a type,
 and the type decides which operators it takes (Intercom's table, including its rule that
 timestamps match whole calendar days in the workspace's time zone). Custom attributes take the
 type their data attribute was defined with.
@@ -16,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Lower, StrIndex, Substr
+from django.db.models.functions import Lower, StrIndex, Substr, Upper
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from qualification.models import AttributeModel, DataAttribute, DataType
@@ -29,6 +32,9 @@ from .models import Contact, SegmentMembership
 MAX_DEPTH = 2
 MAX_GROUP_SIZE = 15
 MAX_LIST_VALUES = 1_000
+# A whole query's cost: its filters, and the values its IN and NIN lists name, all together.
+MAX_FILTERS = 100
+MAX_VALUES = 1_000
 # Unix timestamps a search may name: up to the day before 31 December 9999 (whose next day
 # is still a date).
 MAX_TIMESTAMP = 253_402_214_399
@@ -117,6 +123,15 @@ CUSTOM_TYPES = {
 EVERYONE, NO_ONE = Q(pk__isnull=False), Q(pk__isnull=True)
 
 
+class _InIgnoringCase(In):
+    """`UPPER(text) IN (UPPER(%s), ...)`: IN compared as `iexact` compares, the database
+    folding the case of both sides, with one plain parameter per value."""
+
+    def batch_process_rhs(self, compiler, connection, rhs=None):
+        sqls, params = super().batch_process_rhs(compiler, connection, rhs)
+        return [f"UPPER({sql})" for sql in sqls], params
+
+
 class SearchError(ValueError):
     """A query Switchboard cannot answer; the message says what to change."""
 
@@ -139,6 +154,11 @@ class ContactSearch:
             for a in DataAttribute.objects.filter(model=AttributeModel.CONTACT, is_standard=False)
         }
         self._counter = itertools.count()
+        # One alias per custom attribute (and per text column compared without case), reused
+        # by every filter that names it: an alias per filter or per value makes Django's
+        # query building quadratic in the number of aliases.
+        self._alias_of: dict[tuple[str, str], str] = {}
+        self._filters = self._values = 0
         self.condition = self._node(query, depth=0)
 
     def queryset(self) -> QuerySet:
@@ -168,10 +188,8 @@ class ContactSearch:
         if len(items) > MAX_GROUP_SIZE:
             raise SearchError(f"An {operator} query holds at most {MAX_GROUP_SIZE} queries.")
         conditions = [self._node(item, depth + 1) for item in items]
-        combined = conditions[0]
-        for condition in conditions[1:]:
-            combined = combined & condition if operator == "AND" else combined | condition
-        return combined
+        # One Q holding them all: combining them pairwise copies the growing list each time.
+        return Q(*conditions, _connector=Q.AND if operator == "AND" else Q.OR)
 
     def _field(self, name: Any) -> _Field:
         if not isinstance(name, str) or not name:
@@ -199,7 +217,22 @@ class ContactSearch:
             f"{', '.join(sorted(FIELDS))}, or custom_attributes.<name>."
         )
 
+    def _count(self, values: int) -> None:
+        """Refuse a query past the whole query's limits before building any more of it."""
+        self._filters += 1
+        self._values += values
+        if self._filters > MAX_FILTERS:
+            raise SearchError(
+                f"A search holds at most {MAX_FILTERS} filters in all; split the search."
+            )
+        if self._values > MAX_VALUES:
+            raise SearchError(
+                f"A search lists at most {MAX_VALUES} values in all (IN and NIN together); "
+                "split the search."
+            )
+
     def _filter(self, name: Any, operator: Any, value: Any) -> Q:
+        self._count(len(value) if operator in ("IN", "NIN") and isinstance(value, list) else 0)
         field = self._field(name)
         allowed = OPERATORS[field.kind]
         if not isinstance(operator, str) or operator not in allowed:
@@ -217,9 +250,8 @@ class ContactSearch:
             values = [self._value(field, v) for v in value]
             if field.column is None:
                 matched = EVERYONE if _unrecorded_default(field) in values else NO_ONE
-            else:
-                matched = self._any_of(field, values)
-            return matched if operator == "IN" else self._negate(field, matched)
+                return matched if operator == "IN" else ~matched
+            return self._any_of(field, values, negated=operator == "NIN")
         if isinstance(value, list):
             raise SearchError(f"{operator} on {field.name} takes one value, not a list.")
         parsed = self._value(field, value)
@@ -275,21 +307,39 @@ class ContactSearch:
             if field.column == "role" and isinstance(value, str):
                 value = value.lower()
             return field.column, value
-        alias = f"_cf{next(self._counter)}"
-        if field.kind == STRING:
-            self._aliases[alias] = KeyTextTransform(field.column, "custom_attributes")
-        else:
-            self._aliases[alias] = KeyTransform(field.column, "custom_attributes")
-        return alias, value
+        transform = KeyTextTransform if field.kind == STRING else KeyTransform
+        return self._alias(field.column, transform.__name__, transform, "custom_attributes"), value
 
-    def _any_of(self, field: _Field, values: list) -> Q:
-        if field.kind == STRING and field.data_type is None and field.column != "role":
-            lookup, _ = self._lookup(field)
-            return _or(
-                Q(**{f"{lookup}__iexact": v}) if v is not None else Q(**{lookup: None})
-                for v in values
-            )
-        return _or(self._compare(field, "=", v) for v in values)
+    def _alias(self, name: str, kind: str, expression, *args) -> str:
+        """The one alias for `expression(name, *args)`, made the first time it is needed."""
+        key = (name, kind)
+        if key not in self._alias_of:
+            alias = f"_cf{next(self._counter)}"
+            self._aliases[alias] = expression(name, *args) if args else expression(name)
+            self._alias_of[key] = alias
+        return self._alias_of[key]
+
+    def _any_of(self, field: _Field, values: list, negated: bool) -> Q:
+        """IN (or NIN) as one SQL IN over the distinct values, whatever their number, so the
+        query grows by one parameter per value. Text compares without case, as `=` does."""
+        listed = list(dict.fromkeys(v for v in values if v is not None))
+        lookup, _ = self._lookup(field)
+        if field.kind == STRING and field.column != "role":
+            upper = self._alias(lookup, "upper", Upper)
+            matched = Q(_InIgnoringCase(F(upper), listed)) if listed else NO_ONE
+        else:
+            if field.column == "role":
+                listed = list(dict.fromkeys(v.lower() for v in listed))
+            matched = Q(**{f"{lookup}__in": listed}) if listed else NO_ONE
+        has_none = None in values
+        if has_none:
+            matched |= Q(**{f"{self._lookup(field)[0]}__isnull": True})
+        if not negated:
+            return matched
+        # NOT IN leaves out contacts with no value (SQL's NULL), which Intercom counts as
+        # not in the list, unless the list names "no value" itself.
+        missing = Q(**{f"{self._lookup(field)[0]}__isnull": True})
+        return ~matched if has_none else ~matched | missing
 
     def _compare(self, field: _Field, operator: str, value: Any) -> Q:
         lookup, value = self._lookup(field, value)
@@ -381,13 +431,6 @@ def _number(value: Any) -> int | float | None:
             return None
         return _number(int(number)) if number.is_integer() else number
     return None
-
-
-def _or(conditions) -> Q:
-    combined = None
-    for condition in conditions:
-        combined = condition if combined is None else combined | condition
-    return combined if combined is not None else NO_ONE
 
 
 def contact_search(query: Any) -> QuerySet:
