@@ -120,6 +120,11 @@ def _invalid(request, exc: ValidationError):
     message = first.get("msg", "Invalid request")
     if first.get("type") == "json_invalid" or "JSON" in message:
         return error_response(request, 400, "bad_request", "The request body is not valid JSON.")
+    if first.get("type") == "too_long" and "max_length" in first.get("ctx", {}):
+        limit, sent = first["ctx"]["max_length"], first["ctx"].get("actual_length")
+        message = f"at most {limit} items in one request" + (
+            f" (this one has {sent}); send them in batches." if sent is not None else "."
+        )
     return error_response(
         request, 400, "parameter_invalid", f"{where}: {message}" if where else message
     )

@@ -1,12 +1,12 @@
 """Data events in Intercom's REST API shape (2.14): submit, list or summarise, import summaries."""
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
 from ninja import Router, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from core.api import ApiError, api_errors, unix
 from core.cursors import cursor_decode, cursor_encode
@@ -29,6 +29,8 @@ router = Router(tags=["Data Events"])
 LATEST_UNIX = 253402300799
 PER_PAGE_DEFAULT = 15  # the SDK documents 15 as Intercom's default
 PER_PAGE_MAX = 150
+# Intercom documents no limit; each summary is a write, so one request takes a bounded number.
+MAX_SUMMARIES = 100
 
 
 class EventIn(Schema):
@@ -86,10 +88,25 @@ class EventSummaryIn(Schema):
     last: int | None = None
 
 
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
+
+
 class EventSummariesIn(Schema):
     user_id: str | None = None
     # Intercom's schema says one object while its description says "a list": take either.
-    event_summaries: EventSummaryIn | list[EventSummaryIn] | None = None
+    event_summaries: (
+        Annotated[
+            list[EventSummaryIn],
+            BeforeValidator(_one_or_many),
+            Field(
+                max_length=MAX_SUMMARIES,
+                description=f"At most {MAX_SUMMARIES} summaries; one object is taken as a "
+                "list of one.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 def _moment(value: int, name: str) -> datetime:
@@ -245,8 +262,7 @@ def list_events(
     auth=TokenAuth("events:write"),
 )
 def create_event_summaries(request: HttpRequest, body: EventSummariesIn):
-    sent = body.event_summaries
-    items = sent if isinstance(sent, list) else [sent] if sent is not None else []
+    items = body.event_summaries or []
     if not items:
         raise ApiError(400, "parameter_not_found", "event_summaries is required.")
     summaries = []

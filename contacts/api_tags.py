@@ -27,6 +27,9 @@ contact_tags_router = Router(tags=["Contacts"])
 segments_router = Router(tags=["Segments"])
 
 INVALID = "invalid tag parameters"
+# Intercom recommends tagging at most 50 at a time (more can time out) and documents no hard
+# limit; each one tagged is a write with its history, so one request takes at most this many.
+MAX_TAG_TARGETS = 100
 
 
 # Responses ----------------------------------------------------------------------------------
@@ -133,7 +136,9 @@ class TagCompanies(_Strict):
     """Tag (or, item by item, untag) companies; the tag is made if missing."""
 
     name: TagName
-    companies: list[TagCompanyItem] = Field(min_length=1)
+    companies: list[TagCompanyItem] = Field(
+        min_length=1, max_length=MAX_TAG_TARGETS, description=f"At most {MAX_TAG_TARGETS}."
+    )
 
 
 class TagUserItem(_Strict):
@@ -145,7 +150,9 @@ class TagUsers(_Strict):
     """Tag (or, item by item, untag) contacts; the tag is made if missing."""
 
     name: TagName
-    users: list[TagUserItem] = Field(min_length=1)
+    users: list[TagUserItem] = Field(
+        min_length=1, max_length=MAX_TAG_TARGETS, description=f"At most {MAX_TAG_TARGETS}."
+    )
 
 
 TAG_BODY = TypeAdapter(TagCreateOrRename | TagCompanies | TagUsers)
@@ -179,8 +186,18 @@ def _parse_tag_body(raw: bytes) -> TagCreateOrRename | TagCompanies | TagUsers:
     try:
         return TAG_BODY.validate_json(raw or b"")
     except PydanticValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
+        errors = exc.errors()
+        if any(e["type"] == "json_invalid" for e in errors):
             raise ApiError(400, "bad_request", "The request body is not valid JSON.") from None
+        # The body's shape is a union: each shape it could have been reports its own errors.
+        for error in errors:
+            if error["type"] == "too_long" and error["loc"][-1] in ("users", "companies"):
+                raise ApiError(
+                    400,
+                    "parameter_invalid",
+                    f"{error['loc'][-1]}: at most {MAX_TAG_TARGETS} in one request "
+                    f"(this one has {error['ctx']['actual_length']}); send them in batches.",
+                ) from None
         raise ApiError(400, "parameter_invalid", INVALID) from None
 
 

@@ -643,3 +643,30 @@ def test_the_contact_page_survives_metadata_stored_before_it_was_checked(client)
     response = client.get(f"/contacts/{event.contact_id}/")
     assert response.status_code == 200
     assert b"1700000000000" in response.content
+
+
+def test_summaries_are_at_most_100_in_one_request(client, secret, ada):
+    """30,000 summaries ran into the worker timeout; now the list is refused before any
+    write, naming the limit (issue 16, finding 3)."""
+    item = {"event_name": "x", "count": 1, "first": 1, "last": 1}
+    for sent in (101, 30_000):
+        response = client.post(
+            "/api/events/summaries",
+            {"user_id": "u-ada", "event_summaries": [item] * sent},
+            content_type="application/json",
+            headers=bearer(secret),
+        )
+        assert response.status_code == 400, response.content
+        assert error_of(response) == (
+            "parameter_invalid",
+            f"event_summaries: at most 100 items in one request (this one has {sent}); "
+            "send them in batches.",
+        )
+    assert not EventSummary.objects.exists()
+    response = client.post(
+        "/api/events/summaries",
+        {"user_id": "u-ada", "event_summaries": [item] * 100},
+        content_type="application/json",
+        headers=bearer(secret),
+    )
+    assert response.status_code == 200, response.content

@@ -629,3 +629,20 @@ def test_a_tag_deleted_while_being_applied_is_a_conflict_not_a_server_error(clie
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "conflict"
     assert not Contact.tags.through.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["users", "companies"])
+def test_at_most_100_contacts_or_companies_are_tagged_in_one_request(client, secret, kind):
+    """50,000 users ran into the worker timeout; now the list is refused before any write,
+    naming the limit (issue 16, finding 3)."""
+    items = [{"id": str(n)} for n in range(1, 50_001)]
+    response = post(client, "/api/tags", {"name": "Bulk", kind: items}, secret)
+    assert response.status_code == 400, response.content
+    assert error_of(response) == (
+        "parameter_invalid",
+        f"{kind}: at most 100 in one request (this one has 50000); send them in batches.",
+    )
+    assert not Tag.objects.filter(name="Bulk").exists()
+    factory = ContactFactory if kind == "users" else CompanyFactory
+    targets = [{"id": str(factory().pk)} for _ in range(3)] * 33 + [{"id": str(factory().pk)}]
+    assert post(client, "/api/tags", {"name": "Bulk", kind: targets}, secret).status_code == 200
