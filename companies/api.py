@@ -25,12 +25,13 @@ router = Router(tags=["Companies"])
 # Intercom reaches at most 10,000 companies by page; far past that is a mistake, not a page.
 MAX_PAGE = 10_000
 STANDARD_FIELDS = ["name", "plan", "size", "website", "industry", "monthly_spend"]
+COMPANY_ID_MAX = Company._meta.get_field("company_id").max_length
 
 
 class CompanyWrite(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    company_id: str | None = None
+    company_id: str | None = Field(None, max_length=COMPANY_ID_MAX)
     name: str | None = None
     plan: str | None = None
     size: int | None = None

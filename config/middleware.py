@@ -6,6 +6,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
@@ -17,6 +24,9 @@ logger = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Names the attributes a write sent but a manual edit held back ("manual edits win").
 HELD_ATTRIBUTES_HEADER = "X-Switchboard-Held-Attributes"
+# The API's bodies nest a few levels (a search: body, query, group, filter, values); deeper is
+# refused before any parser recurses through it.
+MAX_JSON_DEPTH = 32
 
 
 class RequestIdMiddleware:
@@ -41,15 +51,20 @@ class RequestIdMiddleware:
 
 
 class ApiMiddleware:
-    """For /api/: answer an unsupported Intercom-Version, put rate-limit headers on every
-    authenticated response, and give every error Intercom's JSON shape, whoever produced it
-    (unknown routes, wrong methods, server errors)."""
+    """For /api/: answer an unsupported Intercom-Version, refuse a request no endpoint can
+    take (see `_refused`), put rate-limit headers on every authenticated response, and give
+    every error Intercom's JSON shape, whoever produced it (unknown routes, wrong methods,
+    server errors). For pages: a NUL in the address is a plain 400, not a database error."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if not request.path.startswith("/api/"):
+            if _nul_in_url(request):
+                return HttpResponseBadRequest(
+                    "The address contains a NUL character.", content_type="text/plain"
+                )
             return self.get_response(request)
         from config.api import SUPPORTED_VERSIONS, error_response
 
@@ -61,8 +76,8 @@ class ApiMiddleware:
                 "intercom_version_invalid",
                 f"Intercom-Version {version!r} is not supported; use 2.14 or leave it out.",
             )
-        if problem := _unstorable_text(request):
-            return error_response(request, 400, "parameter_invalid", problem)
+        if refused := _refused(request):
+            return error_response(request, 400, *refused)
         held = []
         token = held_attributes_var.set(held)
         try:
@@ -98,6 +113,10 @@ class ApiMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None
+        if isinstance(exception, Http404 | PermissionDenied | SuspiciousOperation):
+            # Django answers these as 404, 403 and 400 (ninja's root raises Http404); the
+            # response then gets Intercom's shape on its way out, above.
+            return None
         from config.api import error_response
 
         logger.exception("API error", exc_info=exception)
@@ -109,41 +128,73 @@ class ApiMiddleware:
         )
 
 
-def _unstorable_text(request) -> str | None:
+def _nul_in_url(request) -> bool:
+    try:
+        query = [text for pair in request.GET.lists() for text in (pair[0], *pair[1])]
+    except TooManyFieldsSent:
+        return False  # answered where the parameters are read
+    return "\x00" in request.path or any("\x00" in text for text in query)
+
+
+def _refused(request) -> tuple[str, str] | None:
+    """(code, message) for a request no endpoint can take, refused up front for every
+    endpoint at once rather than failing deep in one: a body past the size limit, too many
+    parameters, text no database column can hold, JSON nested deeper than any body needs."""
+    try:
+        request.GET.lists()
+    except TooManyFieldsSent:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return "bad_request", f"The URL has more than {limit} parameters."
+    if _nul_in_url(request):
+        return "parameter_invalid", "The URL contains a NUL character."
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return "bad_request", f"The request body is larger than {limit} bytes."
+    if problem := _unstorable_json(body):
+        return problem
+    return None
+
+
+def _unstorable_json(body: bytes) -> tuple[str, str] | None:
     """Text no database column can hold: a NUL character, or half of a UTF-16 surrogate pair
-    (JSON can spell both as escapes). Refused up front, for every endpoint at once, rather than
-    failing as a database error deep in a write."""
-    query = (value for _, values in request.GET.lists() for value in values)
-    if "\x00" in request.path or any("\x00" in value for value in query):
-        return "The URL contains a NUL character."
-    body = request.body if request.method in ("POST", "PUT", "PATCH") else b""
-    # Only a body that spells such an escape needs a closer look: one cheap scan for the rest.
+    (JSON can spell both as escapes); or nesting deeper than MAX_JSON_DEPTH. The API reads
+    every body as JSON whatever its content type says (text/plain, none), so every body is
+    checked."""
     if b"\x00" in body:
-        return "The request body contains a NUL character."
-    if b"\\u" not in body or "json" not in request.content_type:
+        return "parameter_invalid", "The request body contains a NUL character."
+    lowered = body.lower() if b"\\u" in body else b""
+    escaped = b"\\u0000" in lowered or b"\\ud" in lowered
+    # Only a body that spells such an escape, or could nest deeply, needs parsing: one cheap
+    # scan for the rest.
+    if not escaped and body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
         return None
-    lowered = body.lower()
-    if b"\\u0000" not in lowered and b"\\ud" not in lowered:
-        return None
+    too_deep = "bad_request", f"The request body nests JSON more than {MAX_JSON_DEPTH} levels deep."
     try:
         data = json.loads(body)
+    except RecursionError:
+        return too_deep
     except (ValueError, UnicodeDecodeError):
         return None  # the API's own parser answers malformed JSON
-    stack = [data]
+    stack = [(data, 0)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                return too_deep
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
         elif isinstance(item, str):
             if "\x00" in item:
-                return "The request body contains a NUL character (\\u0000)."
+                return "parameter_invalid", "The request body contains a NUL character (\\u0000)."
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                return "The request body contains half of a UTF-16 surrogate pair."
+                return (
+                    "parameter_invalid",
+                    "The request body contains half of a UTF-16 surrogate pair.",
+                )
     return None
 
 

@@ -11,6 +11,8 @@ from core.api import ResponseSchema, unix
 
 from .models import Contact, Role
 
+EXTERNAL_ID_MAX = Contact._meta.get_field("external_id").max_length
+
 STANDARD_FIELDS = [
     "email",
     "phone",
@@ -28,7 +30,7 @@ class ContactWrite(Schema):
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
-    external_id: str | None = None
+    external_id: str | None = Field(None, max_length=EXTERNAL_ID_MAX)
     email: str | None = None
     phone: str | None = None
     name: str | None = None

@@ -1,5 +1,6 @@
-"""config.middleware: signed-in pages never kept by the browser, and an htmx request whose
-session ended sends the whole page to the login page and back."""
+"""config.middleware: signed-in pages never kept by the browser, an htmx request whose
+session ended sends the whole page to the login page and back, and hostile requests are a 400
+or 404 (in Intercom's shape on the API), never a 500."""
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -146,3 +147,106 @@ def test_the_api_and_the_login_page_carry_the_policy_too(client):
         response = client.get(url)
         assert "default-src 'self'" in response["Content-Security-Policy"], url
         assert "Permissions-Policy" in response, url
+
+
+# Hostile requests (issue 16, finding 7): a 400 or 404 in Intercom's shape, never a 500 ------
+
+
+@pytest.fixture
+def secret():
+    from workspace.tokens import SCOPES, api_token_create
+
+    return api_token_create(name="Hostile", scopes=list(SCOPES))[1]
+
+
+def _shaped(response, status=400):
+    from tests.api_helpers import error_of
+
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    return error_of(response)
+
+
+UNSTORABLE = [
+    ("/api/contacts", '{"role": "user", "external_id": "A\\u0000"}', "NUL"),
+    ("/api/contacts", '{"role": "user", "external_id": "\\ud83d"}', "surrogate"),
+    ("/api/companies", '{"company_id": "A\\u0000"}', "NUL"),
+    ("/api/tags", '{"name": "\\udfff"}', "surrogate"),
+]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None, "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize(("url", "body", "problem"), UNSTORABLE)
+def test_unstorable_text_is_refused_whatever_the_content_type(
+    client, secret, content_type, url, body, problem
+):
+    """As JSON these were refused up front; as text/plain or with no content type, the API
+    still parsed them as JSON and the database refused them: a 500."""
+    from companies.models import Company
+    from contacts.models import Contact
+    from qualification.models import Tag
+
+    headers = {"Authorization": f"Bearer {secret}"}
+    if content_type:
+        response = client.post(url, body, content_type=content_type, headers=headers)
+    else:
+        response = client.generic("POST", url, body.encode(), headers=headers)
+    code, message = _shaped(response)
+    assert code == "parameter_invalid" and problem in message
+    assert not (Contact.objects.exists() or Company.objects.exists() or Tag.objects.exists())
+
+
+@pytest.mark.parametrize("authorized", [True, False])
+def test_deeply_nested_json_is_refused_before_anything_else(client, secret, authorized):
+    # An escape made the up-front text check parse it: Python's parser ran out of stack.
+    body = (
+        '{"query": {"field": "name", "value": "\\ud83d\\ude00", "x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}}"
+    )
+    headers = {"Authorization": f"Bearer {secret}"} if authorized else {}
+    response = client.post(
+        "/api/contacts/search", body, content_type="application/json", headers=headers
+    )
+    code, message = _shaped(response)
+    assert code == "bad_request"
+    assert message == "The request body nests JSON more than 32 levels deep."
+
+
+def test_an_oversized_body_is_refused_in_intercoms_shape(client, secret, settings):
+    body = '{"name": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+    response = client.post(
+        "/api/contacts",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    code, message = _shaped(response)
+    assert code == "bad_request"
+    assert message == (
+        f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+    )
+
+
+def test_the_api_root_is_a_404_in_intercoms_shape(client, secret):
+    for headers in ({"Authorization": f"Bearer {secret}"}, {}):
+        assert _shaped(client.get("/api/", headers=headers), 404)[0] == "not_found"
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_a_nul_in_a_pages_query_is_a_plain_400(client, agent, kind):
+    from tests.factories import CompanyFactory
+
+    target = ContactFactory() if kind == "contact" else CompanyFactory()
+    client.force_login(agent)
+    attribute = DataAttributeFactory(name="job_title", label="Job title", model=kind)
+    page = f"/contacts/{target.pk}/" if kind == "contact" else f"/companies/{target.pk}/"
+    urls = [
+        page,
+        reverse("attribute-history", args=[kind, target.pk, attribute.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+        response = client.get(url, {"source": "a\x00b"})
+        assert response.status_code == 400, url

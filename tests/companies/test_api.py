@@ -203,3 +203,18 @@ def test_a_page_out_of_bounds_is_refused_not_a_server_error(client, secret, url)
     response = method(url.format(contact=contact.pk), headers=bearer(secret))
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "parameter_invalid"
+
+
+def test_a_company_id_longer_than_its_column_is_a_400_not_a_server_error(client, secret):
+    for method, url in (("post", "/api/companies"), ("put", None)):
+        if url is None:
+            url = f"/api/companies/{CompanyFactory().pk}"
+        response = getattr(client, method)(
+            url, {"company_id": "c" * 191}, content_type="application/json", headers=bearer(secret)
+        )
+        assert response.status_code == 400, response.content
+        assert error_of(response) == (
+            "parameter_invalid",
+            "company_id: String should have at most 190 characters",
+        )
+    assert not Company.objects.filter(company_id="c" * 191).exists()

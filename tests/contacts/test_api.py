@@ -339,3 +339,20 @@ def test_a_write_held_back_by_a_manual_edit_is_named_in_a_header(client, secret,
     )
     assert applied.status_code == 200
     assert "X-Switchboard-Held-Attributes" not in applied
+
+
+def test_an_external_id_longer_than_its_column_is_a_400_not_a_server_error(client, secret):
+    contact = ContactFactory()
+    for method, url in (("post", "/api/contacts"), ("put", f"/api/contacts/{contact.pk}")):
+        response = getattr(client, method)(
+            url,
+            {"role": "user", "external_id": "u" * 191},
+            content_type="application/json",
+            headers=bearer(secret),
+        )
+        assert response.status_code == 400, response.content
+        assert error_of(response) == (
+            "parameter_invalid",
+            "external_id: String should have at most 190 characters",
+        )
+    assert not Contact.objects.filter(external_id="u" * 191).exists()
