@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 
 from core.api import ApiError, api_errors, unix
 from core.cursors import cursor_decode, cursor_encode
+from core.pagination import decode_cursor
 from qualification.api_support import api_actor
 from qualification.sources import Source
 from workspace.api_auth import TokenAuth
@@ -29,6 +30,9 @@ router = Router(tags=["Data Events"])
 LATEST_UNIX = 253402300799
 PER_PAGE_DEFAULT = 15  # the SDK documents 15 as Intercom's default
 PER_PAGE_MAX = 150
+# Intercom sends every summary at once; a contact may have thousands, so they come in pages as
+# long as the longest page of events, in the event list's shape (`pages.next`).
+SUMMARY_PER_PAGE_DEFAULT = PER_PAGE_MAX
 # Intercom documents no limit; each summary is a write, so one request takes a bounded number.
 MAX_SUMMARIES = 100
 
@@ -79,6 +83,10 @@ class EventSummaryOut(Schema):
     intercom_user_id: str
     user_id: str | None
     events: list[EventSummaryItemOut]
+    pages: EventPages = Field(
+        description=f"The next page of summaries, {SUMMARY_PER_PAGE_DEFAULT} to a page unless "
+        "per_page says otherwise; null on the last."
+    )
 
 
 class EventSummaryIn(Schema):
@@ -229,30 +237,39 @@ def list_events(
         raise ApiError(400, "parameter_invalid", "type must be user.")
     if not 1 <= per_page <= PER_PAGE_MAX:
         raise ApiError(400, "parameter_invalid", f"per_page must be between 1 and {PER_PAGE_MAX}.")
-    cursor = _before(before)
-    contact = _contact(user_id=user_id, email=email, intercom_user_id=intercom_user_id)
     if summary:
+        if before and decode_cursor(before) is None:
+            raise ApiError(400, "parameter_invalid", "before is not a valid cursor.")
+        contact = _contact(user_id=user_id, email=email, intercom_user_id=intercom_user_id)
+        size = per_page if "per_page" in request.GET else SUMMARY_PER_PAGE_DEFAULT
+        page = contact_event_summaries(contact, size=size, cursor=before)
         return {
             "type": "event.summary",
             "email": contact.email,
             "intercom_user_id": str(contact.pk),
             "user_id": contact.external_id,
-            "events": [summary_json(s) for s in contact_event_summaries(contact)],
+            "events": [summary_json(s) for s in page.items],
+            "pages": {"next": _next_url(request, page.next_cursor)},
         }
+    cursor = _before(before)
+    contact = _contact(user_id=user_id, email=email, intercom_user_id=intercom_user_id)
     events = contact_events(contact, limit=per_page + 1, before=cursor)
     more = len(events) > per_page
     events = events[:per_page]
-    next_url = None
-    if more:
-        # The next page is this same query from below the last event shown.
-        query = {k: v for k, v in request.GET.items() if k != "before"}
-        query["before"] = _cursor(events[-1])
-        next_url = request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
     return {
         "type": "event.list",
         "events": [event_json(e, contact) for e in events],
-        "pages": {"next": next_url},
+        "pages": {"next": _next_url(request, _cursor(events[-1]) if more else None)},
     }
+
+
+def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    """This same query from below the last item shown, or None on the last page."""
+    if cursor is None:
+        return None
+    query = {k: v for k, v in request.GET.items() if k != "before"}
+    query["before"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
 
 
 @router.post(

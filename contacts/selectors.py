@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from core.pagination import keyset_after, keyset_page
+from core.pagination import Page, keyset_after, keyset_page
 from qualification.dependants import Dependant
 from qualification.models import AttributeModel, AttributeOutbox, DataAttribute, Tag
 from qualification.values import parse_id
@@ -239,6 +239,9 @@ def contact_events(
     return list(events.order_by("-created_at", "-pk")[:limit])
 
 
-def contact_event_summaries(contact: Contact) -> list[EventSummary]:
-    """Every event name the contact has, most recently done first."""
-    return list(EventSummary.objects.filter(contact=contact).order_by("-last_at", "event_name"))
+def contact_event_summaries(contact: Contact, *, size: int, cursor: str | None = None) -> Page:
+    """One page of the contact's event names, most recently done first, after `cursor`: a
+    contact may have done thousands of different things."""
+    return keyset_page(
+        EventSummary.objects.filter(contact=contact), field="last_at", cursor=cursor, size=size
+    )

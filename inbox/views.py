@@ -229,6 +229,8 @@ def _history_context(request: HttpRequest, target_type: str, target_id: int) -> 
 
 # The contact page shows the latest events in full; the API lists the rest.
 RECENT_EVENTS = 10
+# Event names on the contact page, a page at a time (a contact may have thousands).
+SUMMARIES_PER_PAGE = 25
 
 
 @login_required
@@ -250,6 +252,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = _history_context(request, "contact", contact.pk)
     if request.htmx and request.htmx.target == "timeline":
         return render(request, "qualification/timeline.html#timeline", history)
+    summaries = contact_event_summaries(
+        contact, size=SUMMARIES_PER_PAGE, cursor=request.GET.get("events")
+    )
     users = teammates()
     context = {
         "title": str(contact),
@@ -266,7 +271,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conversations": contact.conversations.select_related("assignee").order_by(
             "-last_activity_at"
         )[:50],
-        "event_summaries": contact_event_summaries(contact),
+        "event_summaries": summaries.items,
+        "more_summaries": summaries.next_cursor,
+        "later_summaries_page": not summaries.is_first,
         "recent_events": contact_events(contact, limit=RECENT_EVENTS, within=None),
         **history,
     }

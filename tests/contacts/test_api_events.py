@@ -670,3 +670,47 @@ def test_summaries_are_at_most_100_in_one_request(client, secret, ada):
         headers=bearer(secret),
     )
     assert response.status_code == 200, response.content
+
+
+def test_summaries_come_in_pages_that_link_to_the_next(client, secret, ada):
+    """A contact with thousands of event names got them all in one answer (issue 16, finding
+    4); now a page at a time, `pages.next` naming the next as the event list does."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    EventSummary.objects.bulk_create(
+        EventSummary(
+            contact=ada,
+            event_name=f"did-{n:03}",
+            first_at=moment,
+            last_at=moment + timedelta(minutes=n % 7),  # ties on the time: the id decides
+            tracked_count=1,
+        )
+        for n in range(160)
+    )
+    first = client.get("/api/events?type=user&user_id=u-ada&summary=true", headers=bearer(secret))
+    assert first.status_code == 200, first.content
+    body = first.json()
+    assert len(body["events"]) == 150  # the longest page of events
+    seen = [e["name"] for e in body["events"]]
+    url = body["pages"]["next"]
+    while url:
+        parts = urlsplit(url)
+        assert parse_qs(parts.query)["summary"] == ["true"]
+        page = client.get(f"{parts.path}?{parts.query}", headers=bearer(secret)).json()
+        assert len(page["events"]) <= 150
+        seen += [e["name"] for e in page["events"]]
+        url = page["pages"]["next"]
+    assert sorted(seen) == [f"did-{n:03}" for n in range(160)]
+    small = client.get(
+        "/api/events?type=user&user_id=u-ada&summary=true&per_page=40", headers=bearer(secret)
+    ).json()
+    assert len(small["events"]) == 40 and small["pages"]["next"]
+    # Most recently done first, across pages.
+    lasts = [e["last"] for e in body["events"]]
+    assert lasts == sorted(lasts, reverse=True)
+    bad = client.get(
+        "/api/events?type=user&user_id=u-ada&summary=true&before=nope", headers=bearer(secret)
+    )
+    assert bad.status_code == 400 and error_of(bad) == (
+        "parameter_invalid",
+        "before is not a valid cursor.",
+    )

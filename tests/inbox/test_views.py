@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -562,3 +563,41 @@ def test_the_assignee_picker_offers_only_teammates_who_can_reply(client, agent, 
     assert "a Viewer can&#x27;t be assigned" in refused.content.decode()
     conversation.refresh_from_db()
     assert conversation.assignee is None
+
+
+def test_the_contact_page_shows_event_summaries_a_page_at_a_time(
+    client, agent, django_assert_max_num_queries
+):
+    """10,003 summaries made 2.9 MB of HTML (issue 16, finding 4): now 25 to a page, with a
+    link to the earlier ones and back to the latest."""
+    from contacts.models import EventSummary
+
+    contact = ContactFactory()
+    moment = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    EventSummary.objects.bulk_create(
+        EventSummary(
+            contact=contact,
+            event_name=f"did-{n:04}",
+            first_at=moment,
+            last_at=moment + timedelta(seconds=n),
+            tracked_count=1,
+        )
+        for n in range(1_000)
+    )
+    client.force_login(agent)
+    url = f"/contacts/{contact.pk}/"
+    html = client.get(url).content.decode()
+    shown = re.findall(r'<th scope="row">(did-\d+)</th>', html)
+    assert shown == [f"did-{n:04}" for n in range(999, 974, -1)]
+    assert "Latest events" not in html
+    seen = list(shown)
+    pages = 1
+    while match := re.search(r'href="([^"]*\?events=[^"#]*)#events-heading" rel="next"', html):
+        next_url = match.group(1).replace("&amp;", "&")
+        assert next_url.startswith(url)
+        with django_assert_max_num_queries(40):
+            html = client.get(next_url).content.decode()
+        assert "Latest events" in html
+        seen += re.findall(r'<th scope="row">(did-\d+)</th>', html)
+        pages += 1
+    assert pages == 40 and sorted(seen) == [f"did-{n:04}" for n in range(1_000)]
