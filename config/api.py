@@ -121,9 +121,10 @@ def _invalid(request, exc: ValidationError):
     if first.get("type") == "json_invalid" or "JSON" in message:
         return error_response(request, 400, "bad_request", "The request body is not valid JSON.")
     if first.get("type") == "too_long" and "max_length" in first.get("ctx", {}):
+        # A list or object past its limit: say the limit, not pydantic's wording.
         limit, sent = first["ctx"]["max_length"], first["ctx"].get("actual_length")
         message = f"at most {limit} items in one request" + (
-            f" (this one has {sent}); send them in batches." if sent is not None else "."
+            f" (this one has {sent})." if sent is not None else "."
         )
     return error_response(
         request, 400, "parameter_invalid", f"{where}: {message}" if where else message

@@ -33,6 +33,7 @@ PER_PAGE_MAX = 150
 # Intercom sends every summary at once; a contact may have thousands, so they come in pages as
 # long as the longest page of events, in the event list's shape (`pages.next`).
 SUMMARY_PER_PAGE_DEFAULT = PER_PAGE_MAX
+METADATA_KEYS_SENT_MAX = 100
 # Intercom documents no limit; each summary is a write, so one request takes a bounded number.
 MAX_SUMMARIES = 100
 
@@ -45,7 +46,10 @@ class EventIn(Schema):
     id: str | int | None = None
     user_id: str | None = None
     email: str | None = None
-    metadata: dict[str, Any] | None = None
+    # Intercom keeps the first ten keys and ignores the rest; far more is not an event.
+    metadata: dict[str, Any] | None = Field(
+        None, max_length=METADATA_KEYS_SENT_MAX, description="Ten keys are kept; at most 100 sent."
+    )
 
 
 class EventOut(Schema):

@@ -659,8 +659,7 @@ def test_summaries_are_at_most_100_in_one_request(client, secret, ada):
         assert response.status_code == 400, response.content
         assert error_of(response) == (
             "parameter_invalid",
-            f"event_summaries: at most 100 items in one request (this one has {sent}); "
-            "send them in batches.",
+            f"event_summaries: at most 100 items in one request (this one has {sent}).",
         )
     assert not EventSummary.objects.exists()
     response = client.post(
@@ -714,3 +713,29 @@ def test_summaries_come_in_pages_that_link_to_the_next(client, secret, ada):
         "parameter_invalid",
         "before is not a valid cursor.",
     )
+
+
+def test_metadata_of_more_than_100_keys_is_refused(client, secret, ada):
+    """Intercom keeps ten keys and ignores the rest, which Switchboard lists as ignored: 20,000
+    keys were all stored as ignored names. Up to 100 are taken as before."""
+    for keys, status in ((101, 400), (100, 202)):
+        response = post_event(
+            client,
+            secret,
+            event_name=f"sent-{keys}",
+            created_at=now_unix(1),
+            user_id="u-ada",
+            metadata={f"k{n}": n for n in range(keys)},
+        )
+        assert response.status_code == status, response.content
+    assert error_of(
+        post_event(
+            client,
+            secret,
+            event_name="wide",
+            created_at=now_unix(1),
+            user_id="u-ada",
+            metadata={f"k{n}": n for n in range(20_000)},
+        )
+    ) == ("parameter_invalid", "metadata: at most 100 items in one request.")
+    assert Event.objects.get().dropped_metadata_keys == [f"k{n}" for n in range(10, 100)]

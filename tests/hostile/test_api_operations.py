@@ -90,13 +90,13 @@ def encode(value: Any, number: str = "1") -> bytes:
 
 
 def _lengthen(value: Any) -> Any:
-    """Every list LONG_LIST items long, and every object LONG_LIST keys wide."""
+    """Every list LONG_LIST items long (of items as they were), and every object outside a
+    list LONG_LIST keys wider: one body stays within the size Django reads."""
     if isinstance(value, list):
-        return [_lengthen(value[0]) if value else 1] * LONG_LIST
+        return [value[0] if value else 1] * LONG_LIST
     if isinstance(value, dict):
-        if not value:
-            return {f"k{n}": 1 for n in range(LONG_LIST)}
-        return {k: _lengthen(v) for k, v in value.items()}
+        wider = {f"k{n}": 1 for n in range(LONG_LIST)}
+        return {**{k: _lengthen(v) for k, v in value.items()}, **wider}
     return value
 
 
@@ -114,6 +114,15 @@ def body_payloads(schema: dict) -> list[tuple[str, bytes, str | None]]:
     deep_text = "[" * DEEP + "]" * DEEP
     payloads = [
         ("oversized lists", encode(_lengthen(plain)), "application/json"),
+        *(
+            (
+                f"oversized {name}",
+                encode({**plain, name: _lengthen(plain[name])}),
+                "application/json",
+            )
+            for name in (plain if isinstance(plain, dict) else {})
+            if isinstance(plain[name], list | dict)
+        ),
         ("oversized list body", encode([plain] * LONG_LIST), "application/json"),
         (
             "deep nesting",
