@@ -292,3 +292,22 @@ def intercom(live_server):
     yield make
     for http in opened:
         http.close()
+
+
+# The hostile-input suite's report (tests/hostile): the slowest request it sent. Here, not in
+# its own conftest, so the pytest-xdist controller, which collects nothing, runs it too.
+def pytest_terminal_summary(terminalreporter):
+    worst = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "hostile_worst":
+                    worst.append(value)
+    if worst:
+        seconds, operation, payload, status = max(worst)
+        terminalreporter.write_line(
+            f"hostile input: {len(worst)} operations; slowest request {seconds:.3f} s "
+            f"({operation}, {payload}, answered {status})"
+        )
