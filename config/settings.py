@@ -206,8 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Sign-in throttling (django-axes, its attempts in the database, so it works with Redis down):
-# after LOGIN_FAILURE_LIMIT failures for one account, or from one address, sign-in from there
-# is refused for LOGIN_COOLOFF_MINUTES (each further failure restarts the wait). An Admin can
+# after LOGIN_FAILURE_LIMIT failures for one account from one address, or from one address in
+# all, sign-in from there is refused for LOGIN_COOLOFF_MINUTES. An Admin can
 # unlock an account at Settings -> Teammates; `manage.py axes_reset_ip ADDRESS` frees an address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -215,7 +215,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: account, or address
+# An account is throttled per address it is tried from, and an address across accounts: a
+# stranger guessing an Admin's password from elsewhere can never lock the Admin out of their own
+# network. Further failures during a pause do not prolong it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "workspace.login_throttle.locked_out"
 AXES_CLIENT_IP_CALLABLE = "core.proxies.client_ip"  # behind a proxy, the client's, not its own

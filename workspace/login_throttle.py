@@ -4,7 +4,6 @@ which teammates are locked out, and an Admin's unlock."""
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Sum
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -20,7 +19,8 @@ def locked_out(request, original_response=None, credentials=None):
         {
             "form": AuthenticationForm(request, initial={"username": username}),
             "locked_out": (
-                f"Too many failed sign-ins for this account or from this network. Sign-in is "
+                f"Too many failed sign-ins for this account from here, or from this network. "
+                f"Sign-in is "
                 f"paused for {minutes} minutes: wait, then try again with the right password. "
                 "Locked out for good? Ask an Admin to unlock your account (Settings → "
                 "Teammates → Unlock), or to reset your password."
@@ -39,12 +39,13 @@ def locked_out_usernames(usernames) -> set[str]:
     from axes.models import AccessAttempt
 
     since = timezone.now() - settings.AXES_COOLOFF_TIME
+    # An account locks per address it was tried from (AXES_LOCKOUT_PARAMETERS): one row each.
     return set(
-        AccessAttempt.objects.filter(username__in=list(usernames), attempt_time__gte=since)
-        .values("username")
-        .annotate(failures=Sum("failures_since_start"))
-        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
-        .values_list("username", flat=True)
+        AccessAttempt.objects.filter(
+            username__in=list(usernames),
+            attempt_time__gte=since,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        ).values_list("username", flat=True)
     )
 
 
