@@ -93,12 +93,15 @@ INSTALLED_APPS = [
     "contacts",
     "inbox",
     "messenger",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything that can answer: preflights for the messenger's endpoints (CORS_*).
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiMiddleware",
@@ -205,6 +208,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The messenger's endpoints answer browsers on the workspace's trusted domains only: they are a
+# setting Admins change (messenger.apps connects corsheaders' check to them), not a list here.
+CORS_URLS_REGEX = r"^/messenger/api/.*$"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_CREDENTIALS = False
+
 # Sign-in throttling (django-axes, its attempts in the database, so it works with Redis down):
 # after LOGIN_FAILURE_LIMIT failures for one account from one address, or from one address in
 # all, sign-in from there is refused for LOGIN_COOLOFF_MINUTES. An Admin can

@@ -55,6 +55,7 @@ urlpatterns = [
     # Settings pages of the apps above workspace, before its catch-all `settings/<slug>/` slot.
     path("", include("qualification.settings_urls")),
     path("", include("messenger.settings_urls")),
+    path("", include("messenger.urls")),
     path("", include("workspace.urls")),
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False), name="home"),
 ]

@@ -1,4 +1,15 @@
+from corsheaders.signals import check_request_enabled
 from django.apps import AppConfig
+
+
+def _trusted_origin_for_cors(sender, request, **kwargs) -> bool:
+    from .views import origin_trusted
+
+    return (
+        request.path.startswith("/messenger/api/")
+        and "Origin" in request.headers
+        and (origin_trusted(request))
+    )
 
 
 class MessengerConfig(AppConfig):
@@ -14,6 +25,7 @@ class MessengerConfig(AppConfig):
         from workspace.settings_pages import SettingsPage, register_settings_page
 
         register_admin_only_app(self.label)
+        check_request_enabled.connect(_trusted_origin_for_cors, dispatch_uid="messenger-cors")
 
         register_settings_page(
             SettingsPage(

@@ -44,6 +44,9 @@ EXPECTED = {
     "logout": {"POST": PUBLIC},
     "signed-out": {"GET": PUBLIC},
     "favicon": {"GET": PUBLIC},
+    # Called from customers' pages: no session, their own checks (tests/messenger/test_views.py).
+    "messenger-boot": {"POST": PUBLIC},
+    "messenger-event": {"POST": PUBLIC},
     "healthz": {"GET": PUBLIC, "POST": PUBLIC},
     "home": {"GET": PUBLIC, "POST": PUBLIC},
     "password_reset_confirm": {"GET": PUBLIC, "POST": PUBLIC},
