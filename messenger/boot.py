@@ -44,6 +44,8 @@ MESSENGER_KEYS = frozenset(
         "page_title",
         "user_hash",
         "intercom_user_jwt",
+        "visitor_id",
+        "platform",
         "user_id",
         "company",
         "companies",

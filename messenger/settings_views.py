@@ -31,6 +31,7 @@ def _page(request: HttpRequest, *, status: int = 200, **overrides) -> HttpRespon
         "domains_form": TrustedDomainsForm.for_settings(settings),
         "security_form": SecurityForm.for_settings(settings),
         "secrets": secret_states(),
+        "api_base": request.build_absolute_uri("/").rstrip("/"),
     }
     return render(request, PAGE, context | overrides, status=status)
 

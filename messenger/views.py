@@ -6,12 +6,13 @@ browsers get CORS headers only for trusted origins (corsheaders, through `origin
 import json
 from datetime import UTC, datetime
 
+from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.db.models.functions import Upper
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import Contact, Role
 from contacts.services import EventInvalid, event_track
@@ -135,3 +136,16 @@ def event_view(request: HttpRequest) -> JsonResponse:
     except EventInvalid as exc:
         return error_response(request, 400, "parameter_invalid", str(exc))
     return JsonResponse({"type": "event", "accepted": True}, status=202)
+
+
+@require_GET
+def script_view(request: HttpRequest) -> HttpResponse:
+    """/messenger/messenger.js: always the current script, cached briefly, so customers' pages
+    pick up a new release within minutes. The versioned copy under /static/ is cached for good
+    (whitenoise), for pages that pin it."""
+    path = finders.find("messenger/messenger.js")
+    with open(path, "rb") as script:
+        response = HttpResponse(script.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"  # a public script, loaded from any page
+    return response

@@ -1,6 +1,8 @@
 """Settings → Messenger in the browser, by accessible names: trusted domains, a secret shown
 once, identity verification."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -15,7 +17,11 @@ def test_an_admin_sets_up_the_messengers_security(live_server, login, teammates,
     page.goto(f"{live_server.url}/settings/")
     page.get_by_role("navigation", name="Settings").get_by_role("link", name="Messenger").click()
     expect(page.get_by_role("heading", name="Messenger", level=1)).to_be_visible()
-    expect(page.get_by_text(messenger_settings().app_id)).to_be_visible()
+    app_id = messenger_settings().app_id
+    expect(page.get_by_text(app_id, exact=True)).to_be_visible()
+    snippet = page.get_by_role("textbox", name="Install snippet")
+    expect(snippet).to_have_value(re.compile(rf'app_id: "{app_id}"'))
+    expect(snippet).to_have_value(re.compile(rf'src="{live_server.url}/messenger/messenger.js"'))
 
     page.get_by_role("textbox", name="Trusted domains").fill("shop.example.com/login")
     page.get_by_role("button", name="Save trusted domains").click()
