@@ -110,3 +110,28 @@ def test_a_page_on_an_untrusted_origin_writes_nothing(
     finally:
         visitor.close()
     assert not Contact.objects.exists() and not Event.objects.exists()
+
+
+def test_updates_past_twenty_in_half_an_hour_are_coalesced_never_lost(
+    live_server, browser, customer_site
+):
+    pages, origin = customer_site
+    messenger_settings_update(trusted_domains=[origin])
+    pages["/app"] = PAGE % {"api_base": live_server.url, "app_id": messenger_settings().app_id}
+    visitor = browser.new_context()
+    try:
+        page = visitor.new_page()
+        page.clock.install()
+        sent = []
+        page.on("request", lambda r: r.url.endswith("/boot") and sent.append(r.post_data_json))
+        with page.expect_response(lambda r: r.url.endswith("/messenger/api/events")):
+            page.goto(f"{origin}/app")
+        page.evaluate("for (let n = 1; n <= 25; n++) Intercom('update', {job_title: 'Job ' + n})")
+        page.wait_for_timeout(1500)
+        assert len(sent) == 21  # the boot, then 20 updates: Intercom's limit
+        assert sent[-1]["job_title"] == "Job 20"
+        page.clock.run_for("30:01")  # the window moves on: the latest values go out once
+        page.wait_for_timeout(1500)
+        assert len(sent) == 22 and sent[-1]["job_title"] == "Job 25"
+    finally:
+        visitor.close()
