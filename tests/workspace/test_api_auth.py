@@ -64,11 +64,9 @@ def _unreadable_objects(body, scopes: set[str]):
             yield from _unreadable_objects(value, scopes)
 
 
-def _send(client, method, path, request_, world, secret):
-    parameters = {
-        name: world[key] for name, key in PATH_PARAMETERS.items() if f"{{{name}}}" in path
-    }
-    request_ = _named(request_, world)
+def _send(client, method, path, request_, rows, secret):
+    parameters = {name: rows[key] for name, key in PATH_PARAMETERS.items() if f"{{{name}}}" in path}
+    request_ = _named(request_, rows)
     url = path.format(**parameters)
     kwargs = {"headers": bearer(secret)}
     if "query" in request_:
@@ -99,13 +97,14 @@ def test_each_scope_reaches_only_its_own_operations(client, method, path, scope)
 
 @pytest.mark.parametrize(("method", "path", "request_"), SUCCESSES)
 def test_a_token_with_only_the_operations_scope_sees_nothing_of_what_it_may_not_read(
-    client, world, method, path, request_
+    client, request, method, path, request_
 ):
+    rows = request.getfixturevalue("world")
     scope = SCOPE_OF[(method.lower(), path)]
     secret = api_token_create(name="Only its scope", scopes=[scope])[1]
     emails = set(Contact.objects.exclude(email=None).values_list("email", flat=True))
 
-    response = _send(client, method, path, request_, world, secret)
+    response = _send(client, method, path, request_, rows, secret)
 
     assert 200 <= response.status_code < 300, response.content
     if not response.content:
