@@ -84,6 +84,8 @@ class Stack:
     redis: RedisServer
     web_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    restarts: int = 0
 
     @property
     def env(self) -> dict[str, str]:
@@ -104,7 +106,17 @@ class Stack:
     def _start(self, name: str, args: list[str]) -> subprocess.Popen:
         process = start(args, env=self.env, log=self.directory / f"{name}.log")
         self.processes[name] = process
+        self.commands[name] = args
         return process
+
+    def supervise(self) -> None:
+        """Restart any process that exited, as the production recipe's supervisor (systemd's
+        Restart=always) does: a Celery worker exits when Redis goes away under it (kombu's
+        "Unrecoverable error: AttributeError ... 'hostname'", celery/kombu#582)."""
+        for name, process in list(self.processes.items()):
+            if process.poll() is not None:
+                self.restarts += 1
+                self._start(name, self.commands[name])
 
     def start_web(self, workers: int = 2, timeout: int = 30) -> None:
         process = self._start("web", gunicorn_args(self.web_port, workers, timeout))
