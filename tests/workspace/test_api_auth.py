@@ -95,6 +95,8 @@ def test_each_scope_reaches_only_its_own_operations(client, method, path, scope)
         assert error_of(response)[0] == "token_unauthorized"
 
 
+@pytest.mark.django_db  # said here too, so pytest-django orders it among the db tests
+@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize(("method", "path", "request_"), SUCCESSES)
 def test_a_token_with_only_the_operations_scope_sees_nothing_of_what_it_may_not_read(
     client, request, method, path, request_
