@@ -219,7 +219,8 @@ def run(args, scratch: Path) -> None:
             front = "nginx (deploy/nginx.conf) in front of gunicorn"
         host = f"http://127.0.0.1:{port}"
         print(f"{front}, {args.web_workers} sync workers; Celery worker (2) and beat; "
-              f"PostgreSQL and Redis; all on 127.0.0.1; {os.cpu_count()} cores")  # fmt: skip
+              f"PostgreSQL and Redis; all on 127.0.0.1; {os.cpu_count()} cores; "
+              f"load average {os.getloadavg()[0]:.1f} before")  # fmt: skip
         ceiling = _stage(
             "ceiling", host, fixture, scratch, args.ceiling_users, args.seconds, ["Healthz"]
         )
@@ -237,6 +238,7 @@ def run(args, scratch: Path) -> None:
             if not ok:
                 break
             held = step
+        print(f"load average {os.getloadavg()[0]:.1f} after")
         if held:
             print(_line(f"highest held (p95<{P95_LIMIT_MS})", held, ceiling["rps"]))
         else:

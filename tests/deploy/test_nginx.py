@@ -56,6 +56,7 @@ def nginx(tmp_path, gunicorn):
 
 def test_stalled_clients_hold_gunicorns_workers_when_it_faces_them(gunicorn):
     """What the proxy is for: without it, two stalled connections take both workers."""
+    _get(gunicorn, "/healthz", timeout=30)  # both workers booted
     stalled = [_stalled(gunicorn) for _ in range(2)]
     try:
         time.sleep(0.5)  # each worker has taken one
@@ -67,10 +68,13 @@ def test_stalled_clients_hold_gunicorns_workers_when_it_faces_them(gunicorn):
 
 
 def test_stalled_clients_do_not_block_a_request_through_nginx(nginx):
+    _get(nginx, "/healthz", timeout=30)  # both workers booted
     stalled = [_stalled(nginx) for _ in range(2)]
     try:
         time.sleep(0.5)
-        statuses = [_get(nginx, "/healthz", timeout=3) for _ in range(5)]
+        # Stalled clients hold gunicorn's workers for its whole --timeout (30 s): well under
+        # that, even on a busy machine, means they hold none.
+        statuses = [_get(nginx, "/healthz", timeout=10) for _ in range(5)]
     finally:
         for sock in stalled:
             sock.close()
