@@ -13,7 +13,7 @@ a fresh headless run:
 1. the /healthz ceiling: `--ceiling-users` users asking as fast as answers come;
 2. the steady load: `--steady-users` users of the mix (teammates and API clients);
 3. steps of `--steps` users of the mix, to find the highest load held with p95 under 500 ms
-   and no errors.
+   and no errors (after a 10 s warm-up run of the mix that is not reported).
 
 It prints throughput, p50/p95/p99 and errors per stage, and the same run's /healthz ceiling
 beside them. Teammates start signed in (sessions made here): sign-in's deliberately slow
@@ -226,6 +226,8 @@ def run(args, scratch: Path) -> None:
         )
         print(_line("/healthz ceiling", ceiling, None))
         mix = ["Teammate", "ApiClient"]
+        # Not reported: every gunicorn worker's first pages load templates and caches.
+        _stage("warm-up", host, fixture, scratch, args.steady_users, 10, mix)
         steady = _stage("steady", host, fixture, scratch, args.steady_users, args.seconds, mix)
         print(_line("steady mix", steady, ceiling["rps"]))
         print(f"{'':<22} slowest: {steady['slowest']}")
