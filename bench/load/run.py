@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="length of each stage")
     parser.add_argument("--ceiling-users", type=int, default=20)
     parser.add_argument("--steady-users", type=int, default=5)
-    parser.add_argument("--steps", type=int, nargs="+", default=[5, 10, 20, 40])
+    parser.add_argument("--steps", type=int, nargs="+", default=[5, 10, 20, 40, 80, 160])
     parser.add_argument("--web-workers", type=int, default=4)
     args = parser.parse_args()
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
