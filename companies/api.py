@@ -11,12 +11,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
-from core.api import ApiError, ResponseSchema, api_errors, unix
+from core.api import ApiError, ObjectRef, ResponseSchema, api_errors, unix
 from qualification.api_support import api_actor, attribute_values
 from qualification.services import attributes_apply
 from qualification.sources import Source
 from qualification.values import parse_id
-from workspace.api_auth import TokenAuth
+from workspace.api_auth import TokenAuth, token_may
 
 from .models import Company
 from .services import company_create, company_delete
@@ -150,6 +150,14 @@ def company_json(company: Company, user_count: int | None = None) -> dict[str, A
     }
 
 
+def company_body(request: HttpRequest, company: Company) -> dict[str, Any]:
+    """The company in full for a token that may read companies; otherwise only its type and id,
+    so a write-only token learns nothing it did not send (README, "Scopes")."""
+    if token_may(request, "companies:read"):
+        return company_json(company)
+    return {"type": "company", "id": str(company.pk)}
+
+
 def _values(body: CompanyWrite) -> dict[str, Any]:
     fields = [*STANDARD_FIELDS, "remote_created_at"]
     sent = {name: getattr(body, name) for name in fields if name in body.model_fields_set}
@@ -167,7 +175,7 @@ def get_company(company_id: str) -> Company:
 @router.post(
     "",
     summary="Create or update a company",
-    response={200: CompanyOut, **api_errors(409)},
+    response={200: CompanyOut | ObjectRef, **api_errors(409)},
     auth=TokenAuth("companies:write"),
 )
 def create_or_update_company(request: HttpRequest, body: CompanyWrite):
@@ -189,7 +197,7 @@ def create_or_update_company(request: HttpRequest, body: CompanyWrite):
                 source=Source.REST_API,
                 actor=api_actor(request),
             )
-    return company_json(get_company(str(company.pk)))
+    return company_body(request, get_company(str(company.pk)))
 
 
 @router.get(
@@ -295,7 +303,7 @@ def retrieve_company(request: HttpRequest, company_id: str):
 @router.put(
     "/{company_id}",
     summary="Update a company",
-    response={200: CompanyOut, **api_errors(404, 409)},
+    response={200: CompanyOut | ObjectRef, **api_errors(404, 409)},
     auth=TokenAuth("companies:write"),
 )
 def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
@@ -305,7 +313,7 @@ def update_company(request: HttpRequest, company_id: str, body: CompanyWrite):
     attributes_apply(
         target=company, values=_values(body), source=Source.REST_API, actor=api_actor(request)
     )
-    return company_json(get_company(company_id))
+    return company_body(request, get_company(company_id))
 
 
 @router.delete(

@@ -7,13 +7,13 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from companies.api import CompanyOut, company_json, get_company
-from core.api import ApiError, api_errors
+from companies.api import CompanyOut, company_body, get_company
+from core.api import ApiError, ObjectRef, api_errors
 from core.cursors import cursor_decode, cursor_encode
 from qualification.api_support import api_actor, attribute_values
 from qualification.services import attributes_apply
 from qualification.sources import Source
-from workspace.api_auth import TokenAuth
+from workspace.api_auth import TokenAuth, token_may
 
 from .api_queries import contact_or_404, contacts_with_ids, with_ids
 from .api_schemas import (
@@ -45,6 +45,14 @@ from .services import (
 )
 
 router = Router(tags=["Contacts"])
+
+
+def contact_body(request: HttpRequest, contact: Contact) -> dict[str, Any]:
+    """The contact in full for a token that may read contacts; otherwise only its type and id,
+    so a write-only token learns nothing it did not send (README, "Scopes")."""
+    if token_may(request, "contacts:read"):
+        return contact_json(contact)
+    return {"type": "contact", "id": str(contact.pk)}
 
 
 def _values(body: ContactWrite) -> dict[str, Any]:
@@ -140,7 +148,7 @@ def search_contacts(request: HttpRequest, body: SearchRequest):
 @router.post(
     "/merge",
     summary="Merge a lead into a user",
-    response={200: ContactOut, **api_errors(404, 409)},
+    response={200: ContactOut | ObjectRef, **api_errors(404, 409)},
     auth=TokenAuth("contacts:write"),
 )
 def merge_contacts(request: HttpRequest, body: MergeRequest):
@@ -151,7 +159,7 @@ def merge_contacts(request: HttpRequest, body: MergeRequest):
         )
     except MergeError as exc:
         raise ApiError(400, "parameter_invalid", str(exc)) from None
-    return contact_json(contact_or_404(str(merged.pk)))
+    return contact_body(request, contact_or_404(str(merged.pk)))
 
 
 @router.get(
@@ -203,7 +211,7 @@ def unarchive_contact(request: HttpRequest, contact_id: str):
 @router.post(
     "",
     summary="Create a contact",
-    response={200: ContactOut, **api_errors(409)},
+    response={200: ContactOut | ObjectRef, **api_errors(409)},
     auth=TokenAuth("contacts:write"),
 )
 def create_contact(request: HttpRequest, body: ContactWrite):
@@ -222,7 +230,7 @@ def create_contact(request: HttpRequest, body: ContactWrite):
             )
     except IntegrityError as exc:  # a concurrent request made the same contact
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
-    return contact_json(contact_or_404(str(contact.pk)))
+    return contact_body(request, contact_or_404(str(contact.pk)))
 
 
 @router.get(
@@ -238,7 +246,7 @@ def get_contact(request: HttpRequest, contact_id: str):
 @router.put(
     "/{contact_id}",
     summary="Update a contact",
-    response={200: ContactOut, **api_errors(404, 409)},
+    response={200: ContactOut | ObjectRef, **api_errors(404, 409)},
     auth=TokenAuth("contacts:write"),
 )
 def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
@@ -264,7 +272,7 @@ def update_contact(request: HttpRequest, contact_id: str, body: ContactWrite):
     except IntegrityError as exc:  # a concurrent request made the same contact
         raise ApiError(409, "conflict", "A contact matching those details already exists") from exc
     # The instance is up to date: the write path copies back what it wrote.
-    return contact_json(contact)
+    return contact_body(request, contact)
 
 
 @router.delete(
@@ -296,7 +304,8 @@ def list_contact_companies(
     memberships = contact.memberships.select_related("company").order_by("linked_at", "id")
     # The SDK asks for page after page until one comes back empty.
     companies = [
-        company_json(m.company) for m in memberships[(page - 1) * per_page : page * per_page]
+        company_body(request, m.company)
+        for m in memberships[(page - 1) * per_page : page * per_page]
     ]
     # The official SDK reads "companies"; Intercom's own example answers "data": send both.
     return {
@@ -311,7 +320,7 @@ def list_contact_companies(
 @router.post(
     "/{contact_id}/companies",
     summary="Attach a contact to a company",
-    response={200: CompanyOut, **api_errors(404, 409)},
+    response={200: CompanyOut | ObjectRef, **api_errors(404, 409)},
     auth=TokenAuth("contacts:write"),
 )
 def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
@@ -322,13 +331,13 @@ def attach_company(request: HttpRequest, contact_id: str, body: CompanyRef):
     contact_company_attach(
         contact=contact, company=company, source=Source.REST_API, actor=api_actor(request)
     )
-    return company_json(company)
+    return company_body(request, company)
 
 
 @router.delete(
     "/{contact_id}/companies/{company_id}",
     summary="Detach a contact from a company",
-    response={200: CompanyOut, **api_errors(404, 409)},
+    response={200: CompanyOut | ObjectRef, **api_errors(404, 409)},
     auth=TokenAuth("contacts:write"),
 )
 def detach_company(request: HttpRequest, contact_id: str, company_id: str):
@@ -338,7 +347,7 @@ def detach_company(request: HttpRequest, contact_id: str, company_id: str):
         contact=contact, company=company, source=Source.REST_API, actor=api_actor(request)
     ):
         raise ApiError(404, "company_not_found", "The contact is not attached to that company.")
-    return company_json(company)
+    return company_body(request, company)
 
 
 company_contacts_router = Router(tags=["Companies"])
@@ -355,7 +364,7 @@ def list_company_contacts(request: HttpRequest, company_id: str):
     contacts = list(contacts_with_ids().filter(memberships__company=company).order_by("pk")[:150])
     return {
         "type": "list",
-        "data": [contact_json(c) for c in contacts],
+        "data": [contact_body(request, c) for c in contacts],
         "total_count": len(contacts),
         "pages": {"type": "pages", "page": 1, "per_page": 50, "total_pages": 1},
     }

@@ -13,7 +13,7 @@ from core.cursors import cursor_decode, cursor_encode
 from core.pagination import decode_cursor
 from qualification.api_support import api_actor
 from qualification.sources import Source
-from workspace.api_auth import TokenAuth
+from workspace.api_auth import TokenAuth, require_scope, token_may
 
 from .models import Contact, Event, EventSummary
 from .selectors import contact_event_summaries, contact_events, contact_find
@@ -127,8 +127,10 @@ def _moment(value: int, name: str) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
-def _contact(**identifiers: str | None) -> Contact:
-    """The one contact named by exactly one identifier; 400 for none or several, 404 unknown."""
+def _contact(request: HttpRequest, **identifiers: str | None) -> Contact:
+    """The one contact named by exactly one identifier; 400 for none or several, 404 unknown.
+    By email only for a token that may read contacts: the answer tells whether that email is
+    a contact, which an events-only token may not learn (README, "Scopes")."""
     sent = {name: value for name, value in identifiers.items() if value not in (None, "")}
     names = " or ".join(identifiers)
     if len(sent) != 1:
@@ -136,6 +138,8 @@ def _contact(**identifiers: str | None) -> Contact:
         code = "parameter_not_found" if not sent else "parameter_invalid"
         raise ApiError(400, code, f"{problem} {names} to say whose event this is.")
     ((name, value),) = sent.items()
+    if name == "email":
+        require_scope(request, "contacts:read", "naming a contact by email")
     lookup = {"id": "contact_id", "intercom_user_id": "contact_id", "user_id": "external_id"}
     contact = contact_find(**{lookup.get(name, name): str(value)})
     if contact is None:
@@ -162,7 +166,10 @@ def create_event(request: HttpRequest, body: EventIn):
         raise ApiError(400, "parameter_not_found", "created_at (Unix seconds) is required.")
     created_at = _moment(body.created_at, "created_at")
     contact = _contact(
-        id=None if body.id is None else str(body.id), user_id=body.user_id, email=body.email
+        request,
+        id=None if body.id is None else str(body.id),
+        user_id=body.user_id,
+        email=body.email,
     )
     try:
         event_track(
@@ -193,7 +200,12 @@ def _before(cursor: str | None) -> tuple[datetime, int] | None:
         raise ApiError(400, "parameter_invalid", "before is not a valid cursor.") from None
 
 
-def event_json(event: Event, contact: Contact) -> dict[str, Any]:
+def _email(request: HttpRequest, contact: Contact) -> str | None:
+    # An event's contact by its email only for a token that may read contacts.
+    return contact.email if token_may(request, "contacts:read") else None
+
+
+def event_json(event: Event, contact: Contact, email: str | None) -> dict[str, Any]:
     return {
         "type": "event",
         "id": str(event.pk),
@@ -201,7 +213,7 @@ def event_json(event: Event, contact: Contact) -> dict[str, Any]:
         "created_at": unix(event.created_at),
         "user_id": contact.external_id,
         "intercom_user_id": str(contact.pk),
-        "email": contact.email,
+        "email": email,
         "metadata": event.metadata,
     }
 
@@ -244,25 +256,25 @@ def list_events(
     if summary:
         if before and decode_cursor(before) is None:
             raise ApiError(400, "parameter_invalid", "before is not a valid cursor.")
-        contact = _contact(user_id=user_id, email=email, intercom_user_id=intercom_user_id)
+        contact = _contact(request, user_id=user_id, email=email, intercom_user_id=intercom_user_id)
         size = per_page if "per_page" in request.GET else SUMMARY_PER_PAGE_DEFAULT
         page = contact_event_summaries(contact, size=size, cursor=before)
         return {
             "type": "event.summary",
-            "email": contact.email,
+            "email": _email(request, contact),
             "intercom_user_id": str(contact.pk),
             "user_id": contact.external_id,
             "events": [summary_json(s) for s in page.items],
             "pages": {"next": _next_url(request, page.next_cursor)},
         }
     cursor = _before(before)
-    contact = _contact(user_id=user_id, email=email, intercom_user_id=intercom_user_id)
+    contact = _contact(request, user_id=user_id, email=email, intercom_user_id=intercom_user_id)
     events = contact_events(contact, limit=per_page + 1, before=cursor)
     more = len(events) > per_page
     events = events[:per_page]
     return {
         "type": "event.list",
-        "events": [event_json(e, contact) for e in events],
+        "events": [event_json(e, contact, _email(request, contact)) for e in events],
         "pages": {"next": _next_url(request, _cursor(events[-1]) if more else None)},
     }
 
@@ -301,7 +313,7 @@ def create_event_summaries(request: HttpRequest, body: EventSummariesIn):
                 last=_moment(item.last, f"event_summaries[{i}].last"),
             )
         )
-    contact = _contact(user_id=body.user_id)
+    contact = _contact(request, user_id=body.user_id)
     try:
         event_summaries_import(contact=contact, summaries=summaries)
     except EventInvalid as exc:

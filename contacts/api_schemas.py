@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from companies.api import CompanyOut
-from core.api import ResponseSchema, unix
+from core.api import ObjectRef, ResponseSchema, unix
 
 from .models import Contact, Role
 
@@ -155,8 +155,8 @@ class ContactCompaniesPages(ResponseSchema):
 
 class ContactCompaniesOut(ResponseSchema):
     type: Literal["list"]
-    data: list[CompanyOut]
-    companies: list[CompanyOut] = Field(
+    data: list[CompanyOut | ObjectRef]
+    companies: list[CompanyOut | ObjectRef] = Field(
         description="The same companies as `data`: the official SDK reads this key."
     )
     total_count: int
@@ -172,7 +172,7 @@ class CompanyContactsPages(ResponseSchema):
 
 class CompanyContactsOut(ResponseSchema):
     type: Literal["list"]
-    data: list[ContactOut]
+    data: list[ContactOut | ObjectRef]
     total_count: int
     pages: CompanyContactsPages
 

@@ -213,12 +213,33 @@ def contact_list_differences(*, batch: int = 2000) -> list[int]:
     return differing
 
 
+def _fingerprint(custom: dict) -> tuple:
+    return tuple((name, a.pk, a.data_type, repr(a.options)) for name, a in custom.items())
+
+
+# (filter, custom attributes' fingerprint) -> the segment's entries; per process, bounded.
+_SEGMENT_FILTERS: dict[tuple[str, tuple], object] = {}
+
+
+def _segment_entries(query: str, fingerprint: tuple, custom: dict):
+    """A segment's filter over the whole list, built once per process for each filter and set
+    of custom attributes: building it (django-filter's form) costs more than running it."""
+    from .selectors import contact_list_queryset  # the filters live with the list
+
+    key = (query, fingerprint)
+    if key not in _SEGMENT_FILTERS:
+        if len(_SEGMENT_FILTERS) >= 1024:
+            _SEGMENT_FILTERS.clear()
+        base = ContactListEntry.objects.using("default")
+        _SEGMENT_FILTERS[key] = contact_list_queryset(query, base=base, custom=custom)
+    return _SEGMENT_FILTERS[key]
+
+
 def segments_evaluate(*, entries: list[ContactListEntry], segments=None) -> None:
     """Recompute which segments these contacts belong to, from their freshly projected rows."""
     if not entries:
         return
     from .filters import custom_attributes_for_filters
-    from .selectors import contact_list_queryset  # the filters live with the list
 
     segments = list(Segment.objects.all()) if segments is None else segments
     if not segments:
@@ -226,24 +247,34 @@ def segments_evaluate(*, entries: list[ContactListEntry], segments=None) -> None
     ids = [e.contact_id for e in entries]
     now = timezone.now()
     custom = custom_attributes_for_filters()
+    fingerprint = _fingerprint(custom)
+    # One query per segment for its matches, then one read, one delete and one insert for all
+    # of them (bench/segments.py measures it; SEGMENTS_MAX bounds the number of segments).
+    matching = set()
     for segment in segments:
-        matching = set(
-            contact_list_queryset(
-                segment.query, base=ContactListEntry.objects.using("default"), custom=custom
+        entries_matching = _segment_entries(segment.query, fingerprint, custom)
+        matching.update(
+            (segment.pk, pk)
+            for pk in entries_matching.filter(contact_id__in=ids).values_list(
+                "contact_id", flat=True
             )
-            .filter(contact_id__in=ids)
-            .values_list("contact_id", flat=True)
         )
-        SegmentMembership.objects.filter(segment=segment, contact_id__in=ids).exclude(
-            contact_id__in=matching
-        ).delete()
-        SegmentMembership.objects.bulk_create(
-            [
-                SegmentMembership(segment=segment, contact_id=pk, evaluated_at=now)
-                for pk in matching
-            ],
-            ignore_conflicts=True,
-        )
+    existing = {
+        (segment_id, contact_id): pk
+        for pk, segment_id, contact_id in SegmentMembership.objects.filter(
+            segment__in=segments, contact_id__in=ids
+        ).values_list("pk", "segment_id", "contact_id")
+    }
+    gone = [pk for pair, pk in existing.items() if pair not in matching]
+    if gone:
+        SegmentMembership.objects.filter(pk__in=gone).delete()
+    SegmentMembership.objects.bulk_create(
+        [
+            SegmentMembership(segment_id=segment_id, contact_id=pk, evaluated_at=now)
+            for segment_id, pk in sorted(matching - existing.keys())
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def segment_populate(*, segment_id: int, batch: int = 2000) -> int:

@@ -133,6 +133,8 @@ def segment_save(request: HttpRequest) -> HttpResponse:
             segment_create(name=name[:190], query=query, created_by=request.user)
         except IntegrityError:
             messages.error(request, f"A segment called “{name}” already exists; pick another name.")
+        except services.SegmentLimitReached as exc:
+            messages.error(request, f"“{name}” was not saved. {exc}")
         else:
             messages.success(
                 request, f"Saved segment “{name}”. Its badges appear as its members are found."

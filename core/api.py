@@ -46,6 +46,14 @@ class ResponseSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class ObjectRef(ResponseSchema):
+    """What a token that may write a resource but not read it gets back: Intercom's object
+    with only its type and id (README, "Scopes")."""
+
+    type: Literal["contact", "company", "conversation"]
+    id: str
+
+
 # Errors in the OpenAPI document ---------------------------------------------------------------
 
 

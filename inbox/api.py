@@ -15,10 +15,10 @@ from ninja import Router
 from contacts.api import contact_or_404
 from contacts.models import Contact
 from contacts.selectors import contact_find
-from core.api import ApiError, api_errors, unix
+from core.api import ApiError, ObjectRef, api_errors, unix
 from core.pagination import decode_cursor, keyset_page
 from qualification.values import parse_id
-from workspace.api_auth import TokenAuth
+from workspace.api_auth import TokenAuth, token_may
 
 from . import selectors, services
 from .api_schemas import (
@@ -79,8 +79,12 @@ def _moment(created_at: int | None) -> datetime | None:
     return moment
 
 
-def _replying_contact(conversation: Conversation, body: ConversationReply) -> Contact:
-    """The conversation's contact, if the reply names them; a clear refusal otherwise."""
+def _replying_contact(
+    request: HttpRequest, conversation: Conversation, body: ConversationReply
+) -> Contact:
+    """The conversation's contact, if the reply names them; a clear refusal otherwise. Only a
+    token that may read contacts learns whether someone else so named exists at all (README,
+    "Scopes")."""
     given = {
         "intercom_user_id": body.intercom_user_id,
         "user_id": body.user_id,
@@ -105,7 +109,7 @@ def _replying_contact(conversation: Conversation, body: ConversationReply) -> Co
     if matches:
         return contact
     named = {"intercom_user_id": "contact_id", "user_id": "external_id", "email": "email"}
-    if contact_find(**{named[field]: value}) is None:
+    if token_may(request, "contacts:read") and contact_find(**{named[field]: value}) is None:
         raise ApiError(404, "not_found", "User Not Found")
     raise ApiError(
         400,
@@ -229,7 +233,7 @@ def get_conversation(request: HttpRequest, conversation_id: str, display_as: str
     description="As a teammate (`type: admin`, a comment or an internal note) or as the "
     "conversation's contact (`type: user`, a comment, which reopens a snoozed or closed "
     "conversation). `body` is HTML and is kept as its text.",
-    response={200: ConversationOut, **api_errors(404, 409)},
+    response={200: ConversationOut | ObjectRef, **api_errors(404, 409)},
     auth=TokenAuth("conversations:write"),
 )
 def reply_conversation(request: HttpRequest, conversation_id: str, body: ConversationReply):
@@ -242,12 +246,15 @@ def reply_conversation(request: HttpRequest, conversation_id: str, body: Convers
     else:
         if body.message_type != "comment":
             raise ApiError(400, "parameter_invalid", "A contact can only reply with a comment.")
-        _replying_contact(conversation, body)
+        _replying_contact(request, conversation, body)
         author, kind = None, PartKind.CUSTOMER_MESSAGE
     text = _text(body.body, html=True)
     at = _moment(body.created_at)
     services.conversation_part_add(
         conversation=conversation, kind=kind, body=text, author=author, at=at
     )
+    if not token_may(request, "conversations:read"):
+        # The conversation, its parts and its people are for a token that may read them.
+        return {"type": "conversation", "id": str(conversation.pk)}
     # Read again: the state, waiting time and teammates may have changed with this part.
     return conversation_full_json(selectors.api_conversation(conversation.pk))

@@ -78,6 +78,22 @@ def _rate_limit(request: HttpRequest, token) -> None:
         )
 
 
+def token_may(request: HttpRequest, scope: str) -> bool:
+    """Whether the request's token holds `scope`. An operation's own scope is checked before it
+    runs; this asks about another, to decide what its answer may show (README, "Scopes")."""
+    token = getattr(request, "auth", None)
+    return token is not None and scope in token.scopes
+
+
+def require_scope(request: HttpRequest, scope: str, why: str) -> None:
+    """Refuse, in Intercom's 403 shape, a request whose answer would tell what only `scope` may
+    read (whether an email is a contact, say)."""
+    if not token_may(request, scope):
+        raise ApiError(
+            403, "token_unauthorized", f"This token may not do this: {why} needs the {scope} scope."
+        )
+
+
 class TokenAuth(HttpBearer):
     """Intercom's bearer token, as one operation's auth: `auth=TokenAuth("contacts:read")`.
 

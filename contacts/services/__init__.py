@@ -15,6 +15,8 @@ from .links import contact_company_attach, contact_company_detach
 from .merge import MergeError, contact_merge, register_merge_step
 from .people import contact_archive, contact_create, contact_delete, contact_identity_update
 from .segments import (
+    SEGMENTS_MAX,
+    SegmentLimitReached,
     SegmentNameTaken,
     segment_create,
     segment_delete,
@@ -26,6 +28,8 @@ from .tags import TagInUse, contact_tag, contact_untag, tag_delete, tags_apply
 __all__ = [
     "EventInvalid",
     "MergeError",
+    "SEGMENTS_MAX",
+    "SegmentLimitReached",
     "SegmentNameTaken",
     "SummaryImport",
     "TagInUse",

@@ -1,11 +1,24 @@
 """Saved contact-list filters."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from core.outage import task_send
 from core.write_guard import service
 
 from ..models import Segment
+
+# Every projection of a contact change re-evaluates every saved segment for the changed
+# contacts, so their number bounds the cost of every write (bench/segments.py measures it).
+SEGMENTS_MAX = 50
+
+
+class SegmentLimitReached(Exception):
+    def __init__(self):
+        super().__init__(
+            f"This workspace already has {SEGMENTS_MAX} saved segments, the most it keeps: "
+            "every change to a contact is checked against each one. Delete a segment you no "
+            "longer use, then save this one."
+        )
 
 
 class SegmentNameTaken(Exception):
@@ -28,9 +41,18 @@ def segment_manageable_by(segment: Segment, user) -> bool:
 
 @service
 def segment_create(*, name: str, query: str, created_by) -> Segment:
-    """Save a contact-list filter as a segment and work out its members in the background."""
+    """Save a contact-list filter as a segment and work out its members in the background.
+    Refused past SEGMENTS_MAX (SegmentLimitReached), counted under a lock so that two saves at
+    once cannot both take the last place."""
 
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # SQLite already runs one write at a time
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {Segment._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"  # noqa: S608
+                )
+        if Segment.objects.count() >= SEGMENTS_MAX:
+            raise SegmentLimitReached()
         segment = Segment.objects.create(name=name, query=query, created_by=created_by)
         transaction.on_commit(lambda: _populate(segment))
     return segment

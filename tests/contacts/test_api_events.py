@@ -23,7 +23,9 @@ ACTOR = Actor("api_token", "1", "Test token")
 
 @pytest.fixture
 def secret():
-    return api_token_create(name="Product", scopes=["events:read", "events:write"])[1]
+    return api_token_create(
+        name="Product", scopes=["events:read", "events:write", "contacts:read"]
+    )[1]
 
 
 @pytest.fixture
@@ -523,7 +525,9 @@ def test_the_official_sdk_tracks_lists_and_summarises_events(intercom):
     from intercom.events import CreateDataEventSummariesRequestEventSummaries
 
     ada = ContactFactory(external_id="u-ada", values={"name": "Ada", "email": "ada@example.com"})
-    _, secret = api_token_create(name="SDK", scopes=["events:read", "events:write"])
+    _, secret = api_token_create(
+        name="SDK", scopes=["events:read", "events:write", "contacts:read"]
+    )
     client = intercom(secret)
     at = now_unix(30)
     client.events.create(

@@ -24,8 +24,9 @@ JSON = "application/json"
 
 @pytest.fixture
 def secret():
+    # contacts:read too: a reply naming someone else then learns whether they exist (404).
     return api_token_create(
-        name="Support sync", scopes=["conversations:read", "conversations:write"]
+        name="Support sync", scopes=["conversations:read", "conversations:write", "contacts:read"]
     )[1]
 
 
