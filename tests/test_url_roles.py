@@ -45,6 +45,7 @@ EXPECTED = {
     "signed-out": {"GET": PUBLIC},
     "favicon": {"GET": PUBLIC},
     # Called from customers' pages: no session, their own checks (tests/messenger/test_views.py).
+    "messenger-script": {"GET": PUBLIC},
     "messenger-boot": {"POST": PUBLIC},
     "messenger-event": {"POST": PUBLIC},
     "healthz": {"GET": PUBLIC, "POST": PUBLIC},

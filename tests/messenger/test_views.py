@@ -168,3 +168,13 @@ def test_a_jwt_boot_is_verified(client, app_id):
     refused = post(client, BOOT, {"app_id": app_id, "intercom_user_jwt": expired})
     assert refused.status_code == 401
     assert "expired" in refused.json()["errors"][0]["message"]
+
+
+def test_the_script_is_served_current_and_briefly_cached_to_any_page(client):
+    response = client.get("/messenger/messenger.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert b"window.Intercom = Intercom" in response.content
+    assert len(response.content) < 30_000
