@@ -38,7 +38,7 @@ LONG_LIST = 20_000
 LONG_TEXT = 100_000
 DEEP = 5_000
 # A request may take this long on a busy 2-core machine; any longer is a cost left unbounded.
-MAX_SECONDS = 10.0
+MAX_SECONDS = 5.0
 CONTENT_TYPES = ["application/json", "text/plain", None]
 HUGE_NUMBERS = [str(10**400), "1e400", "-1e400", "NaN", "Infinity", str(2**63)]
 
@@ -109,7 +109,17 @@ def _deepen(value: Any) -> Any:
 
 
 def body_payloads(schema: dict) -> list[tuple[str, bytes, str | None]]:
-    """(name, raw body, content type) for one request body schema."""
+    """(name, raw body, content type) for one request body schema; a body of several shapes
+    (POST /tags has five) gets the payloads of each."""
+    resolved = _resolve(schema)
+    for key in ("anyOf", "oneOf"):
+        options = [o for o in resolved.get(key, []) if _resolve(o).get("type") != "null"]
+        if len(options) > 1:
+            return [
+                (f"shape {n}: {name}", body, content_type)
+                for n, option in enumerate(options, 1)
+                for name, body, content_type in body_payloads(option)
+            ]
     plain = sample(schema)
     deep_text = "[" * DEEP + "]" * DEEP
     payloads = [
@@ -269,6 +279,9 @@ def test_hostile_input_is_refused_quickly_in_intercoms_shape(
         seconds = time.perf_counter() - started
         if problem := _problem(response, seconds):
             problems.append(f"{name}: {problem}")
+        elif "oversized" in name and response.status_code < 400:
+            # Every list in every body is capped (issue 16, finding 3): 20,000 items is refused.
+            problems.append(f"{name}: accepted ({response.status_code}); cap it with a 400")
         worst = max(worst, (seconds, f"{method} {path}", name, response.status_code))
     record_property("hostile_worst", worst)
     assert not problems, f"{method} {path}:\n" + "\n".join(problems)
