@@ -92,6 +92,7 @@ EXPECTED = {
     "settings-data-attribute": {"GET": ADMINS, "POST": ADMINS},
     "settings-data-attribute-archive": {"POST": ADMINS},
     "settings-qualification": {"GET": ADMINS},
+    "settings-address-unlock": {"POST": ADMINS},
     "settings-messenger": {"GET": ADMINS},
     "settings-messenger-domains": {"POST": ADMINS},
     "settings-messenger-security": {"POST": ADMINS},

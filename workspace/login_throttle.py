@@ -4,6 +4,7 @@ which teammates are locked out, and an Admin's unlock."""
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Sum
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -56,3 +57,25 @@ def account_unlock(username: str) -> int:
     from axes.utils import reset
 
     return reset(username=username)
+
+
+def locked_out_addresses() -> list[tuple[str, int]]:
+    """The addresses locked out across accounts now, with their failures: one query."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return list(
+        AccessAttempt.objects.filter(attempt_time__gte=since)
+        .values("ip_address")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("ip_address")
+        .values_list("ip_address", "failures")
+    )
+
+
+def address_unlock(address: str) -> int:
+    """Forget the failed sign-ins from this address (every account tried from it)."""
+    from axes.utils import reset
+
+    return reset(ip=address)

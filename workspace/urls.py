@@ -24,6 +24,11 @@ urlpatterns = [
         teammates.teammate_unlock,
         name="settings-teammate-unlock",
     ),
+    path(
+        "settings/teammates/addresses/unlock/",
+        teammates.address_unlock_view,
+        name="settings-address-unlock",
+    ),
     path("settings/profile/", profile.profile, name="settings-profile"),
     path("settings/profile/password/", profile.password_change, name="settings-password"),
     path("settings/api-tokens/", api_tokens.api_tokens, name="api-tokens"),

@@ -138,3 +138,33 @@ def test_axes_reset_unlocks_everyone_from_the_command_line(client):
         sign_in(client, "agent", "guess")
     call_command("axes_reset")
     assert sign_in(client, "agent", "demo").status_code == 302
+
+
+def test_an_admin_unlocks_a_locked_out_address(client):
+    admin = UserFactory(username="boss", role="Admin")
+    UserFactory(username="agent", role="Teammate")
+    for n in range(10):
+        sign_in(client, f"nobody{n}", "guess", address="198.51.100.7")
+    assert sign_in(client, "agent", "demo", address="198.51.100.7").status_code == 429
+    client.force_login(admin)
+    page = client.get("/settings/teammates/").content.decode()
+    assert "Locked-out addresses" in page and 'aria-label="Unlock 198.51.100.7"' in page
+    done = client.post(
+        "/settings/teammates/addresses/unlock/", {"address": "198.51.100.7"}, follow=True
+    )
+    assert "Unlocked 198.51.100.7: sign-in from there works again now." in done.content.decode()
+    assert "Locked-out addresses" not in done.content.decode()
+    client.logout()
+    assert sign_in(client, "agent", "demo", address="198.51.100.7").status_code == 302
+
+
+@pytest.mark.parametrize("role", ["Teammate", "Viewer"])
+def test_only_admins_may_unlock_an_address(client, role):
+    for n in range(10):
+        sign_in(client, f"nobody{n}", "guess", address="198.51.100.7")
+    client.force_login(UserFactory(username="me", role=role))
+    response = client.post("/settings/teammates/addresses/unlock/", {"address": "198.51.100.7"})
+    assert response.status_code == 403
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.filter(ip_address="198.51.100.7").count() == 10

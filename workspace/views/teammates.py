@@ -11,7 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms import TeammateCreateForm, TeammateRoleForm
-from ..login_throttle import account_unlock, locked_out_usernames
+from ..login_throttle import (
+    account_unlock,
+    address_unlock,
+    locked_out_addresses,
+    locked_out_usernames,
+)
 from ..roles import ROLE_DESCRIPTIONS, ROLES
 from ..selectors import teammates_for_settings
 from ..teammates import (
@@ -46,6 +51,7 @@ def _page(request: HttpRequest, form: TeammateCreateForm, status: int = 200, **e
         "form": form,
         "roles": [(role, ROLE_DESCRIPTIONS[role]) for role in ROLES],
         "link_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        "locked_addresses": locked_out_addresses(),
         **extra,
     }
     return render(request, PAGE, context, status=status)
@@ -160,4 +166,15 @@ def teammate_unlock(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Unlocked {_name(user)}: they can sign in again now.")
     else:
         messages.info(request, f"{_name(user)} was not locked out; nothing changed.")
+    return redirect("settings-teammates")
+
+
+@settings_page_view("teammates")
+@require_POST
+def address_unlock_view(request: HttpRequest) -> HttpResponse:
+    address = request.POST.get("address", "").strip()[:45]
+    if address and address_unlock(address):
+        messages.success(request, f"Unlocked {address}: sign-in from there works again now.")
+    else:
+        messages.info(request, "That address was not locked out; nothing changed.")
     return redirect("settings-teammates")
