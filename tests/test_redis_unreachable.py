@@ -126,3 +126,21 @@ def test_seed_demo_completes_with_the_broker_down(
     assert Segment.objects.count() == 3
     assert 1 <= len(connects) <= 3
     assert [r.name for r in caplog.records if r.levelno >= logging.WARNING] == ["core.outage"]
+
+
+def test_companies_scroll_to_the_end(client):
+    from tests.factories import CompanyFactory
+
+    for n in range(3):
+        CompanyFactory(values={"name": f"Company {n}"})
+    auth = bearer(api_token_create(name="Read", scopes=["companies:read"])[1])
+    seen, param = [], None
+    for _ in range(5):
+        url = "/api/companies/scroll" + (f"?scroll_param={param}" if param else "")
+        page = client.get(url, headers=auth)
+        assert page.status_code == 200, page.content
+        seen += [c["name"] for c in page.json()["data"]]
+        param = page.json()["scroll_param"]
+        if param is None:
+            break
+    assert sorted(seen) == ["Company 0", "Company 1", "Company 2"]
