@@ -152,6 +152,11 @@ POLICY_WORDS = {
         "The messenger in your product can set {label} from your users' browsers. Anyone can "
         "change what their own browser sends, so leave this off for data you rely on.",
     ),
+    "messenger_verified_only": (
+        "Require verified updates",
+        "Only messenger calls your server signed (a user_hash or a "
+        "JWT) can set {label}; unverified values are ignored and recorded.",
+    ),
     "import_writable": ("CSV imports", "CSV imports can set {label}."),
     "workflow_writable": ("Workflows", "Workflows can set {label}."),
     "apps_writable": ("Apps", "Connected apps (Stripe, Mailchimp or your own) can set {label}."),
@@ -171,7 +176,13 @@ PRECEDENCE_WORDS = {
 
 def policy_summary(attribute: DataAttribute) -> str:
     """Who may write `attribute`, short: "Teammates, REST API · app data wins"."""
-    writers = [short for f, (short, _) in POLICY_WORDS.items() if getattr(attribute, f)]
+    writers = [
+        short
+        for f, (short, _) in POLICY_WORDS.items()
+        if getattr(attribute, f) and f != "messenger_verified_only"
+    ]
+    if attribute.messenger_writable and attribute.messenger_verified_only:
+        writers[writers.index("Messenger")] = "Messenger (verified only)"
     precedence = PRECEDENCE_WORDS[attribute.precedence][0].lower()
     return f"{', '.join(writers) or 'Nobody'} · {precedence}"
 

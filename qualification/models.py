@@ -83,6 +83,9 @@ class DataAttribute(models.Model):
     )
     api_writable = models.BooleanField("REST API can write", default=True)
     messenger_writable = models.BooleanField("Messenger can write", default=False)
+    # Intercom's "Require verified updates": the messenger writes only what the customer's
+    # server signed (a user_hash or a JWT); an unverified value is dropped and recorded.
+    messenger_verified_only = models.BooleanField("Messenger: verified only", default=False)
     import_writable = models.BooleanField("CSV imports can write", default=True)
     workflow_writable = models.BooleanField("Workflows can write", default=True)
     apps_writable = models.BooleanField("Apps can write", default=True)

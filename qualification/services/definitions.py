@@ -82,6 +82,7 @@ POLICY_FIELDS = (
     "ui_writable",
     "api_writable",
     "messenger_writable",
+    "messenger_verified_only",
     "import_writable",
     "workflow_writable",
     "apps_writable",

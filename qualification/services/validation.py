@@ -17,7 +17,7 @@ from django.db import connection, models
 from ..commit import DEFINITIONS_REVISION
 from ..models import AttributeTarget, DataAttribute
 from ..results import AttributeProblem
-from ..sources import policy_field, source_label
+from ..sources import Source, policy_field, source_label
 from ..values import Canonical, InvalidValue, TextRules, parse_value, to_column
 
 _REJECTED_VALUE_MAX = 500
@@ -64,6 +64,12 @@ def _parse_one(
             "not_writable",
             f"{attribute.label} cannot be written by {source_label(source)}. "
             "An admin can change who may write it in its data attribute settings.",
+        )
+    if source == Source.MESSENGER and attribute.messenger_verified_only:
+        return problem(
+            "not_verified",
+            f"{attribute.label} takes only verified messenger values (a user_hash or an "
+            "intercom_user_jwt signed on your server); this one was not verified.",
         )
     column = model_cls.attribute_column(attribute) if attribute.is_standard else None
     rules = text_rules(model_cls, attribute)

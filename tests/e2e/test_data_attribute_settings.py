@@ -2,6 +2,8 @@
 names: creating and editing attributes, options as a list, archiving with its dependants
 linked, and reordering the qualification-data list by drag and drop and by keyboard."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,7 +54,7 @@ def test_admin_creates_a_list_attribute_with_options_edited_as_rows_then_edits_i
     expect(options.get_by_label("Option 1", exact=True)).to_have_value("Gold")
     expect(options.get_by_label("Option 2", exact=True)).to_have_value("Silver")
     expect(options.get_by_role("textbox")).to_have_count(2)
-    page.get_by_role("checkbox", name="Messenger").check()
+    page.get_by_role("checkbox", name=re.compile(r"^Messenger")).check()
     screenshot(page, "settings-data-attribute-new")
     page.get_by_role("button", name="Create attribute").click()
 

@@ -238,3 +238,30 @@ def test_a_teammates_edit_and_the_next_boot_follow_the_attributes_precedence(pre
     messenger_boot({"user_id": "u-1", "plan": "Pro"}, now=NOW)
     contact.refresh_from_db()
     assert contact.custom_attributes["plan"] == kept
+
+
+def test_require_verified_updates_ignores_unverified_values_of_that_attribute():
+    DataAttributeFactory(
+        name="plan",
+        label="Plan",
+        data_type="string",
+        messenger_writable=True,
+        messenger_verified_only=True,
+    )
+    DataAttributeFactory(name="theme", label="Theme", data_type="string", messenger_writable=True)
+    said = messenger_boot({"user_id": "u-1", "plan": "Enterprise", "theme": "dark"}, now=NOW)
+    contact = Contact.objects.get(pk=said.contact.pk)
+    assert contact.custom_attributes == {"theme": "dark"}
+    assert any(
+        i.startswith("plan: Plan takes only verified messenger values") for i in said.ignored
+    )
+
+    secret = messenger_secret_rotate(SecretKind.JWT)
+    token = jwt.encode(
+        {"user_id": "u-1", "exp": int(time.time()) + 60, "plan": "Pro"}, secret, algorithm="HS256"
+    )
+    messenger_boot({"intercom_user_jwt": token}, now=NOW)
+    contact.refresh_from_db()
+    assert contact.custom_attributes["plan"] == "Pro"
+    # The refused value is in the history too, as the messenger's; the kept one is verified.
+    assert sources(contact, "plan") == [Source.MESSENGER, Source.MESSENGER_VERIFIED]

@@ -39,6 +39,7 @@ def test_a_valid_form_gives_the_services_their_arguments():
             "ui_writable": True,
             "api_writable": True,
             "messenger_writable": False,
+            "messenger_verified_only": False,
             "import_writable": False,
             "workflow_writable": False,
             "apps_writable": False,
