@@ -126,8 +126,12 @@ def messenger_boot(
     now = now or timezone.now()
     claims = identity.claims
     beside = {k: v for k, v in payload.items() if k not in claims}
-    user_id = _text(claims.get("user_id") if identity.how == "jwt" else payload.get("user_id"))
-    email = _text(claims.get("email")) or _text(payload.get("email"))
+    # With a JWT, only its claims say who the user is: an email beside the token could name
+    # (and claim) someone else's contact.
+    if identity.how == "jwt":
+        user_id, email = _text(claims.get("user_id")), _text(claims.get("email"))
+    else:
+        user_id, email = _text(payload.get("user_id")), _text(payload.get("email"))
     if not (user_id or email):
         raise BootRefused(
             "A boot names its user with user_id or email; anonymous visitors are not supported yet."
@@ -142,11 +146,8 @@ def messenger_boot(
     else:
         proven, said = {}, payload
     with transaction.atomic():
-        contact, created, email_taken = _user(user_id, email, identity, actor)
-        if email_taken:
-            proven = {k: v for k, v in proven.items() if k != "email"}
-            said = {k: v for k, v in said.items() if k != "email"}
-            result_ignored.append(f"email: {email} belongs to another user")
+        contact, created = _user(user_id, email, identity, actor)
+        proven, said = (_without_others_email(v, contact, result_ignored) for v in (proven, said))
         writes = [(said, Source.MESSENGER)] if said or not identity.verified else []
         if identity.verified:
             writes.append((proven, Source.MESSENGER_VERIFIED))
@@ -167,10 +168,9 @@ def _verified(identity: Identity) -> str:
     return Source.MESSENGER_VERIFIED if identity.verified else Source.MESSENGER
 
 
-def _user(user_id, email, identity: Identity, actor: Actor) -> tuple[Contact, bool, bool]:
+def _user(user_id, email, identity: Identity, actor: Actor) -> tuple[Contact, bool]:
     """The user the call names, found by user_id, else by email (claiming a user made by email
-    alone for this user_id), else made. The third value says the email belongs to another
-    user, so it is not written here."""
+    alone for this user_id), else made (without an email another user has)."""
     source = _verified(identity)
     users = Contact.objects.select_for_update().filter(role=Role.USER)
     by_email = (
@@ -180,14 +180,31 @@ def _user(user_id, email, identity: Identity, actor: Actor) -> tuple[Contact, bo
     if found is None and by_email is not None and by_email.external_id is None:
         contact_identity_update(contact=by_email, external_id=user_id, source=source, actor=actor)
         found = by_email
-    email_taken = by_email is not None and (found is None or by_email.pk != found.pk)
     if found is not None:
-        return found, False, email_taken
-    values = {"email": email} if email and not email_taken else {}
+        return found, False
+    values = {"email": email} if email and by_email is None else {}
     made = contact_create(
         role=Role.USER, external_id=user_id, values=values, source=source, actor=actor
     )
-    return made, True, email_taken
+    return made, True
+
+
+def _without_others_email(values: dict, contact: Contact, ignored: list[str]) -> dict:
+    """An email that another user has is not written here (one user per email): said."""
+    email = _text(values.get("email"))
+    if not email:
+        return values
+    taken = (
+        Contact.objects.filter(role=Role.USER)
+        .exclude(pk=contact.pk)
+        .annotate(upper=Upper("email"))
+        .filter(upper=email.upper())
+        .exists()
+    )
+    if not taken:
+        return values
+    ignored.append(f"email: {email} belongs to another user")
+    return {k: v for k, v in values.items() if k != "email"}
 
 
 def _user_values(values: dict, allow_new: bool, ignored: list[str]) -> dict[str, Any]:

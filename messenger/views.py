@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from django.contrib.staticfiles import finders
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -75,8 +75,13 @@ def boot_view(request: HttpRequest) -> JsonResponse:
     if refused is not None:
         return refused
     platform = body.pop("platform", "web")
+    client = client_from(request.headers)
     try:
-        result = messenger_boot(body, platform=platform, client=client_from(request.headers))
+        try:
+            result = messenger_boot(body, platform=platform, client=client)
+        except IntegrityError:
+            # Two first boots of one user at once (two tabs): the other made them; find them.
+            result = messenger_boot(body, platform=platform, client=client)
     except IdentityRefused as exc:
         return error_response(request, 401, "identity_verification_failed", str(exc))
     except BootRefused as exc:

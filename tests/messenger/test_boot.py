@@ -265,3 +265,14 @@ def test_require_verified_updates_ignores_unverified_values_of_that_attribute():
     assert contact.custom_attributes["plan"] == "Pro"
     # The refused value is in the history too, as the messenger's; the kept one is verified.
     assert sources(contact, "plan") == [Source.MESSENGER, Source.MESSENGER_VERIFIED]
+
+
+def test_an_email_beside_a_jwt_cannot_claim_someone_elses_contact():
+    victim = ContactFactory(role=Role.USER, external_id=None, values={"email": "ceo@acme.example"})
+    secret = messenger_secret_rotate(SecretKind.JWT)
+    token = jwt.encode({"user_id": "intruder", "exp": int(time.time()) + 60}, secret, "HS256")
+    result = messenger_boot({"intercom_user_jwt": token, "email": "ceo@acme.example"}, now=NOW)
+    assert result.contact.pk != victim.pk
+    victim.refresh_from_db()
+    assert victim.external_id is None
+    assert "email: ceo@acme.example belongs to another user" in result.ignored
