@@ -49,17 +49,21 @@ _last: tuple[float, ListSource] | None = None
 
 def contact_list_source(*, fresh: bool = False) -> ListSource:
     """Where the list reads now. Checked at most once a second per process (`fresh` forces)."""
-    global _last
     if REPLICA not in settings.DATABASES:
         return ListSource(PRIMARY, None)
     now = time.monotonic()
     with _lock:
         if not fresh and _last is not None and now - _last[0] < CHECK_EVERY_SECONDS:
             return _last[1]
-    source = _look_at_replica()
+    return _remember(_look_at_replica(), now)
+
+
+def _remember(source: ListSource, at: float) -> ListSource:
+    """Keep this look as the process's last, and log a switch of side."""
+    global _last
     with _lock:
         previous = _last[1] if _last is not None else None
-        _last = (now, source)
+        _last = (at, source)
     _log_switch(previous, source)
     return source
 
@@ -108,14 +112,8 @@ def _log_switch(previous: ListSource | None, current: ListSource) -> None:
 def replica_failed() -> ListSource:
     """A read on the replica failed mid-page: the primary stands in from now until the next
     look finds the replica answering again."""
-    global _last
     connections[REPLICA].close()
-    source = ListSource(PRIMARY, None, "unreachable")
-    with _lock:
-        previous = _last[1] if _last is not None else None
-        _last = (time.monotonic(), source)
-    _log_switch(previous, source)
-    return source
+    return _remember(ListSource(PRIMARY, None, "unreachable"), time.monotonic())
 
 
 def rows_newer_on_primary(entries: list[ContactListEntry]) -> set[int]:

@@ -25,7 +25,8 @@ from qualification.services import DataAttributeError, attributes_apply, data_at
 from qualification.sources import Actor, Source
 
 from .configuration import messenger_settings
-from .identity import Identity, identity_check
+from .identity import Identity, identity_check, named_user_keys, text_or_none
+from .models import MessengerSettings
 
 # Keys of intercomSettings that configure the messenger or prove identity: never attributes.
 MESSENGER_KEYS = frozenset(
@@ -118,20 +119,16 @@ def messenger_boot(
     platform: str = "web",
     client: Client | None = None,
     now: datetime | None = None,
+    settings: MessengerSettings | None = None,
 ) -> BootResult:
     """Write what an identified boot or update sends. Raises IdentityRefused (enforce mode, a
     bad token) or BootRefused (no user_id or email) with nothing written."""
-    identity = identity_check(payload, platform=platform)
-    settings = messenger_settings()
+    settings = settings or messenger_settings()
+    identity = identity_check(payload, platform=platform, settings=settings)
     now = now or timezone.now()
     claims = identity.claims
     beside = {k: v for k, v in payload.items() if k not in claims}
-    # With a JWT, only its claims say who the user is: an email beside the token could name
-    # (and claim) someone else's contact.
-    if identity.how == "jwt":
-        user_id, email = _text(claims.get("user_id")), _text(claims.get("email"))
-    else:
-        user_id, email = _text(payload.get("user_id")), _text(payload.get("email"))
+    user_id, email = named_user_keys(identity, payload)
     if not (user_id or email):
         raise BootRefused(
             "A boot names its user with user_id or email; anonymous visitors are not supported yet."
@@ -172,11 +169,9 @@ def _user(user_id, email, identity: Identity, actor: Actor) -> tuple[Contact, bo
     """The user the call names, found by user_id, else by email (claiming a user made by email
     alone for this user_id), else made (without an email another user has)."""
     source = _verified(identity)
-    users = Contact.objects.select_for_update().filter(role=Role.USER)
-    by_email = (
-        users.annotate(upper=Upper("email")).filter(upper=email.upper()).first() if email else None
-    )
-    found = users.filter(external_id=user_id).first() if user_id else by_email
+    users = Contact.objects.select_for_update()
+    by_email = user_by_email(email, users) if email else None
+    found = user_named(user_id, None, users) if user_id else by_email
     if found is None and by_email is not None and by_email.external_id is None:
         contact_identity_update(contact=by_email, external_id=user_id, source=source, actor=actor)
         found = by_email
@@ -189,19 +184,32 @@ def _user(user_id, email, identity: Identity, actor: Actor) -> tuple[Contact, bo
     return made, True
 
 
-def _without_others_email(values: dict, contact: Contact, ignored: list[str]) -> dict:
-    """An email that another user has is not written here (one user per email): said."""
-    email = _text(values.get("email"))
-    if not email:
-        return values
-    taken = (
-        Contact.objects.filter(role=Role.USER)
-        .exclude(pk=contact.pk)
+def user_by_email(email: str, users=None) -> Contact | None:
+    """The user with this email, whatever its case (one user per email)."""
+    users = Contact.objects if users is None else users
+    return (
+        users.filter(role=Role.USER)
         .annotate(upper=Upper("email"))
         .filter(upper=email.upper())
-        .exists()
+        .first()
     )
-    if not taken:
+
+
+def user_named(user_id: str | None, email: str | None, users=None) -> Contact | None:
+    """The user a call names: by user_id when it has one, else by email."""
+    users = Contact.objects if users is None else users
+    if user_id:
+        return users.filter(role=Role.USER, external_id=user_id).first()
+    return user_by_email(email, users) if email else None
+
+
+def _without_others_email(values: dict, contact: Contact, ignored: list[str]) -> dict:
+    """An email that another user has is not written here (one user per email): said."""
+    email = text_or_none(values.get("email"))
+    if not email:
+        return values
+    holder = user_by_email(email)
+    if holder is None or holder.pk == contact.pk:
         return values
     ignored.append(f"email: {email} belongs to another user")
     return {k: v for k, v in values.items() if k != "email"}
@@ -294,7 +302,7 @@ def _companies(contact, proven, said, identity, settings, actor, ignored) -> Non
                     "updates on Messenger)"
                 )
                 continue
-            company_id = _text(company.get("company_id") or company.get("id"))
+            company_id = text_or_none(company.get("company_id") or company.get("id"))
             if not company_id:
                 ignored.append("a company without company_id is ignored: company_id is required")
                 continue
@@ -336,10 +344,3 @@ def _moment(value: Any) -> Any:
 
 def _problem_words(problem: AttributeProblem) -> str:
     return f"{problem.attribute}: {problem.message}"
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None

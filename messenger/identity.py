@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 
 from .configuration import messenger_settings, secrets_in_force
-from .models import IdentityMode, SecretKind
+from .models import IdentityMode, MessengerSettings, SecretKind
 
 PLATFORM_SECRETS = {
     "web": SecretKind.IDENTITY_WEB,
@@ -38,17 +38,19 @@ def user_hash_expected(secret: str, user_id: str | None, email: str | None) -> s
     return hmac.new(secret.encode(), subject.encode(), hashlib.sha256).hexdigest()
 
 
-def identity_check(payload: dict[str, Any], *, platform: str = "web") -> Identity:
+def identity_check(
+    payload: dict[str, Any], *, platform: str = "web", settings: MessengerSettings | None = None
+) -> Identity:
     """Verify the identity a boot or update carries. Returns who is proven; raises
     IdentityRefused when the call must write nothing: a JWT that is present but invalid
     (whatever the mode), or in enforce mode an identified call without valid proof."""
-    mode = messenger_settings().identity_mode
+    mode = (settings or messenger_settings()).identity_mode
     token = payload.get("intercom_user_jwt")
     if token:
         claims = _jwt_claims(token)
         return Identity(True, claims, "jwt")
-    user_id = _text(payload.get("user_id"))
-    email = _text(payload.get("email"))
+    user_id = text_or_none(payload.get("user_id"))
+    email = text_or_none(payload.get("email"))
     identified = bool(user_id or email)
     given = payload.get("user_hash")
     if mode != IdentityMode.OFF and identified and isinstance(given, str) and given:
@@ -98,14 +100,22 @@ def _jwt_claims(token: Any) -> dict[str, Any]:
             continue
         except jwt.InvalidTokenError as exc:
             raise IdentityRefused(f"The intercom_user_jwt is not valid: {exc}.") from None
-        if not _text(claims.get("user_id")):
+        if not text_or_none(claims.get("user_id")):
             raise IdentityRefused("The intercom_user_jwt must carry a user_id claim.")
         return claims
     raise IdentityRefused(problem)
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """A value as stripped text, or None when there is none."""
     if value is None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def named_user_keys(identity: Identity, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(user_id, email) the call names. With a JWT only its claims do: an email beside the
+    token could name (and claim) someone else's contact."""
+    source = identity.claims if identity.how == "jwt" else payload
+    return text_or_none(source.get("user_id")), text_or_none(source.get("email"))

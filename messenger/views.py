@@ -8,31 +8,37 @@ from datetime import UTC, datetime
 
 from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Upper
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from contacts.models import Contact, Role
 from contacts.services import EventInvalid, event_track
 from core.api import error_response
 from qualification.sources import Actor, Source
 
-from .boot import BootRefused, messenger_boot
+from .boot import BootRefused, messenger_boot, user_named
 from .client_info import client_from
 from .configuration import messenger_settings
-from .identity import IdentityRefused, identity_check
+from .identity import IdentityRefused, identity_check, named_user_keys
+from .models import MessengerSettings
 
 MAX_BODY_BYTES = 64 * 1024  # a boot with every attribute a workspace could have fits in this
 PLATFORMS = ("web", "ios", "android")
+
+
+def settings_for(request: HttpRequest) -> MessengerSettings:
+    """The messenger settings, read once per request (the CORS check and the view share it)."""
+    if not hasattr(request, "messenger_settings"):
+        request.messenger_settings = messenger_settings()
+    return request.messenger_settings
 
 
 def origin_trusted(request: HttpRequest) -> bool:
     """A call with an Origin comes from a browser: only the trusted domains may make it. One
     without (the mobile SDKs, a server) is judged by its verification alone."""
     origin = request.headers.get("Origin")
-    return origin is None or origin.lower().rstrip("/") in messenger_settings().trusted_domains
+    return origin is None or origin.lower().rstrip("/") in settings_for(request).trusted_domains
 
 
 def _body(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
@@ -57,7 +63,7 @@ def _body(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
         return None, error_response(request, 400, "bad_request", "The body must be JSON.")
     if not isinstance(body, dict):
         return None, error_response(request, 400, "bad_request", "The body must be an object.")
-    if body.get("app_id") != messenger_settings().app_id:
+    if body.get("app_id") != settings_for(request).app_id:
         return None, error_response(
             request, 404, "app_not_found", "No messenger with this app_id: check intercomSettings."
         )
@@ -77,11 +83,12 @@ def boot_view(request: HttpRequest) -> JsonResponse:
     platform = body.pop("platform", "web")
     client = client_from(request.headers)
     try:
+        boot = {"platform": platform, "client": client, "settings": settings_for(request)}
         try:
-            result = messenger_boot(body, platform=platform, client=client)
+            result = messenger_boot(body, **boot)
         except IntegrityError:
             # Two first boots of one user at once (two tabs): the other made them; find them.
-            result = messenger_boot(body, platform=platform, client=client)
+            result = messenger_boot(body, **boot)
     except IdentityRefused as exc:
         return error_response(request, 401, "identity_verification_failed", str(exc))
     except BootRefused as exc:
@@ -106,17 +113,12 @@ def event_view(request: HttpRequest) -> JsonResponse:
     body, refused = _body(request)
     if refused is not None:
         return refused
+    settings = settings_for(request)
     try:
-        identity = identity_check(body, platform=body.get("platform", "web"))
+        identity = identity_check(body, platform=body.get("platform", "web"), settings=settings)
     except IdentityRefused as exc:
         return error_response(request, 401, "identity_verification_failed", str(exc))
-    claims = identity.claims
-    user_id = claims.get("user_id") if identity.how == "jwt" else body.get("user_id")
-    email = claims.get("email") or body.get("email")
-    users = Contact.objects.filter(role=Role.USER)
-    user = users.filter(external_id=str(user_id)).first() if user_id else None
-    if user is None and email and not user_id:
-        user = users.annotate(upper=Upper("email")).filter(upper=str(email).upper()).first()
+    user = user_named(*named_user_keys(identity, body))
     if user is None:
         return error_response(
             request, 404, "user_not_found", "No such user: boot the messenger with them first."
@@ -136,7 +138,7 @@ def event_view(request: HttpRequest) -> JsonResponse:
                 created_at=at.replace(microsecond=0),
                 metadata=body.get("metadata"),
                 source=source,
-                actor=Actor("messenger", messenger_settings().app_id, "Messenger"),
+                actor=Actor("messenger", settings.app_id, "Messenger"),
             )
     except EventInvalid as exc:
         return error_response(request, 400, "parameter_invalid", str(exc))

@@ -28,6 +28,8 @@ ROLE_DESCRIPTIONS = {
 APPS = ["workspace", "qualification", "companies", "contacts", "inbox"]
 # Admins only, even to look at: a token's name and scopes say what can reach the data.
 ADMIN_ONLY = {("workspace", "apitoken")}
+# Apps above this one whose every model is for Admins only (register_admin_only_app).
+ADMIN_ONLY_APPS: set[str] = set()
 
 
 def register_admin_only_app(app_label: str) -> None:
@@ -38,7 +40,6 @@ def register_admin_only_app(app_label: str) -> None:
     ADMIN_ONLY_APPS.add(app_label)
 
 
-ADMIN_ONLY_APPS: set[str] = set()
 # What a Teammate may add and change, by app and model.
 TEAMMATE_EDITS = {
     ("contacts", "contact"),
